@@ -102,7 +102,7 @@ check-deps:
 	@./scripts/install-deps.sh check
 
 check: check-deps all $(UNIT_TESTS) $(PURPLE_TESTS) $(BENCHES)
-	@BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) ./scripts/run-tests.sh $(UNIT_TESTS) $(PURPLE_TESTS) $(wildcard tests/clients/test-*.sh)
+	@BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) ./scripts/run-tests.sh $(UNIT_TESTS) $(PURPLE_TESTS) $(wildcard tests/clients/test-*.sh tests/clients/test-*.py)
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done

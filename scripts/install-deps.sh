@@ -7,7 +7,7 @@ set -e
 mode=${1:-build}
 pkgs="build-essential pkg-config libpurple-dev libglib2.0-dev libsoup-3.0-dev libjson-glib-dev glib-networking"
 if [ "$mode" = check ] || [ "$mode" = demo ]; then
-  pkgs="$pkgs finch bitlbee-libpurple tmux valgrind clang libclang-rt-14-dev"
+  pkgs="$pkgs finch bitlbee-libpurple tmux valgrind clang libclang-rt-14-dev python3"
 fi
 missing=""
 for p in $pkgs; do

@@ -18,6 +18,7 @@ for t in "$@"; do
   log="$logdir/$name.log"
   case "$t" in
     *.sh) cmd=(bash "$t") ;;
+    *.py) cmd=(python3 "$t") ;;
     *) if [ "${VALGRIND:-}" = 1 ]; then
          cmd=(valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
               --suppressions=tests/valgrind.supp --num-callers=30 "$t" --tap)
