@@ -1,0 +1,76 @@
+/* tg-chats — chat and message operations of the seed's ChatsService (the part the sync engine
+ * and the conversation windows need): list joined chats, get a chat, create a one-on-one chat,
+ * list / get / send messages.
+ *
+ * GIO async style, one call = one Graph operation (plus paging where said). Results are
+ * tg-model structs; errors are TG_ERROR (tg-error.h). Message reads send
+ * `Prefer: include-unknown-enum-members` so that system events keep their real type.
+ */
+#pragma once
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include "tg-graph.h"
+#include "tg-model.h"
+
+G_BEGIN_DECLS
+
+/* GET /me/chats?$expand=members&$top=50, every page. `type_filter` TG_CHAT_TYPE_UNKNOWN = all
+ * chats, else only that type. Result: GPtrArray of TgChat* (owns them; g_ptr_array_unref). */
+void tg_chats_list_my_joined_async (TgGraph *graph, TgChatType type_filter,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+GPtrArray *tg_chats_list_my_joined_finish (TgGraph *graph, GAsyncResult *result, GError **error);
+
+/* GET /chats/{id}?$expand=members → TgChat (tg_chat_unref). */
+void tg_chats_get_chat_async (TgGraph *graph, const char *chat_id, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+TgChat *tg_chats_get_chat_finish (TgGraph *graph, GAsyncResult *result, GError **error);
+
+/* The one-on-one chat between me and `recipient` (AAD user id or e-mail/UPN): resolves the
+ * recipient to a user (GET /users/{ref}, falling back to a mail filter for aliases), refuses
+ * oneself (TG_ERROR_BAD_REQUEST: there is no one-on-one chat with yourself — never some
+ * arbitrary chat), then POST /chats with both users as owners; Graph returns the existing chat
+ * when there is one. `me_id` is the signed-in user's AAD id (NULL: looked up with GET /me).
+ * The result is checked to be a one-on-one chat (TG_ERROR_BAD_RESPONSE otherwise). */
+void tg_chats_create_one_on_one_async (TgGraph *graph, const char *me_id, const char *recipient,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+TgChat *tg_chats_create_one_on_one_finish (TgGraph *graph, GAsyncResult *result, GError **error);
+
+/* One page of a chat's history, newest page first: `next_link` NULL for the newest `top`
+ * messages (GET /chats/{id}/messages?$top=N&$orderby=createdDateTime desc; top 0 = 20, capped
+ * at 50), or a link returned by an earlier call for the page before it. The page's messages
+ * come back OLDEST FIRST (display order). System events are dropped unless
+ * `include_system`. Result: GPtrArray of TgMessage*; *next_link_out (may be NULL) gets the link
+ * to the older page, or NULL at the beginning of the chat. */
+void tg_chats_list_messages_async (TgGraph *graph, const char *chat_id, const char *next_link,
+                                   guint top, gboolean include_system,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+GPtrArray *tg_chats_list_messages_finish (TgGraph *graph, GAsyncResult *result,
+                                          char **next_link_out, GError **error);
+
+/* GET /chats/{id}/messages/{mid} → TgMessage (tg_message_unref). */
+void tg_chats_get_message_async (TgGraph *graph, const char *chat_id, const char *message_id,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+TgMessage *tg_chats_get_message_finish (TgGraph *graph, GAsyncResult *result, GError **error);
+
+/* POST /chats/{id}/messages with body {contentType: html|text, content} and, when non-NULL and
+ * non-empty, `mentions` (Graph's mention objects, copied as they are; content must then be
+ * html with matching <at id="N"> tags). The result is the created message (hand it to
+ * tg_sync_note_sent so that the poller does not deliver it again). */
+void tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *content,
+                                  gboolean is_html, JsonArray *mentions,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+TgMessage *tg_chats_send_message_finish (TgGraph *graph, GAsyncResult *result, GError **error);
+
+/* Helpers shared with the sync engine. */
+/* "/chats/<escaped id>" + suffix (newly allocated). */
+char *tg_chats_path (const char *chat_id, const char *suffix);
+/* A nextLink made relative to the graph's base URL (for $batch), or NULL when it is not under
+ * the base URL. */
+char *tg_chats_relative_link (TgGraph *graph, const char *link);
+
+G_END_DECLS
