@@ -47,6 +47,9 @@ void tg_graph_set_token_source (TgGraph *graph, const TgTokenSource *source, gpo
  * 300 s. `time_scale` multiplies every wait (tests use 0.001 so that waits cost nothing). */
 void tg_graph_set_retry_policy (TgGraph *graph, guint max_tries, double time_scale);
 
+/* The I/O timeout of the session in seconds (default 30). */
+void tg_graph_set_timeout (TgGraph *graph, guint seconds);
+
 /* Observes each wait before a retry (for tests and the debug log). */
 typedef void (*TgRetryObserver) (const char *method, const char *path, guint status,
                                  guint attempt, double delay_seconds, gpointer user_data);
@@ -68,6 +71,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgCall, tg_call_free)
 void tg_call_set_json_body (TgCall *call, JsonNode *body);          /* copied */
 void tg_call_set_raw_body (TgCall *call, const char *content_type, GBytes *bytes);
 void tg_call_add_header (TgCall *call, const char *name, const char *value);
+/* Whether the call may be replayed after a network error or a 504 (default: by method — GET,
+ * HEAD, OPTIONS, PUT, DELETE are; POST and PATCH are not). */
+void tg_call_set_idempotent (TgCall *call, gboolean idempotent);
 const char *tg_call_method (TgCall *call);
 const char *tg_call_path (TgCall *call);
 
