@@ -24,13 +24,20 @@ typedef struct {
                             const char *message, guint expires_in_seconds);
   /* The device code prompt is no longer needed (signed in, failed or cancelled). */
   void (*close_device_code) (gpointer data);
-  /* A new refresh token was issued: persist it (the account's remembered password). */
+  /* A new refresh token was issued: persist it (the account's remembered password).
+   * NULL: the stored one was refused (revoked, expired): forget it; a device code sign-in
+   * follows. */
   void (*refresh_token_changed) (gpointer data, const char *refresh_token);
 } TgAuthCallbacks;
+/* Callbacks run on the thread-default main context of tg_auth_new(), never after
+ * tg_auth_free() and never for an acquisition that was cancelled by its callers. */
 
-/* NULL + TG_ERROR_CONFIG when login_url is not an allowed URL. `scopes` NULL = default. */
+/* NULL + TG_ERROR_CONFIG when login_url is not an allowed URL, or tenant / client_id are not
+ * plain names (letters, digits, '.', '-', '_'). `scopes` NULL = default. */
 TgAuth *tg_auth_new (SoupSession *session, const char *login_url, const char *tenant,
                      const char *client_id, const char *scopes, GError **error);
+/* Cancels whatever is in flight (callers' callbacks then report G_IO_ERROR_CANCELLED from an
+ * idle, never from inside this call), detaches from the graph, silences the callbacks. */
 void tg_auth_free (TgAuth *auth);
 
 void tg_auth_set_callbacks (TgAuth *auth, const TgAuthCallbacks *callbacks, gpointer data);
@@ -38,12 +45,33 @@ void tg_auth_set_callbacks (TgAuth *auth, const TgAuthCallbacks *callbacks, gpoi
 void tg_auth_set_refresh_token (TgAuth *auth, const char *refresh_token);
 
 /* Signs in: the refresh token when there is one, else (or when it is refused) the device code
- * flow. Completes when an access token is held. */
+ * flow. Completes when an access token is held. Errors: TG_ERROR_AUTH_DECLINED (declined,
+ * code expired or not recognised), TG_ERROR_CONFIG (tenant/client id refused),
+ * TG_ERROR_OFFLINE / _SERVER / _THROTTLED (worth a reconnect), TG_ERROR_SIGNED_OUT /
+ * _BAD_RESPONSE (other refusals), G_IO_ERROR_CANCELLED.
+ * Sign-in and refreshes share one token acquisition: concurrent callers cost one request, and
+ * a refresh whose refresh token is refused runs the device code flow too (the prompt appears
+ * mid-session; requests wait for it). The device code is polled every `interval` seconds the
+ * server asks for (+5 s on slow_down), never blocking, until its expires_in runs out. */
 void tg_auth_sign_in_async (TgAuth *auth, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
 gboolean tg_auth_sign_in_finish (TgAuth *auth, GAsyncResult *result, GError **error);
 
-/* Plugs this auth into a Graph client as its token source. */
+/* Plugs this auth into a Graph client as its token source (keeps a ref on the graph until
+ * tg_auth_free). get_access_token gives NULL from 5 minutes before expiry (or halfway through
+ * a short-lived token), so the graph refreshes first; a 401 refreshes once. */
 void tg_auth_attach (TgAuth *auth, TgGraph *graph);
+
+/* The signed-in user's tenant id: the id token's 'tid' claim, else the tenant setting when it
+ * is a GUID; NULL when unknown. */
+const char *tg_auth_get_tenant_id (TgAuth *auth);
+/* TRUE while an access token is held that is not about to expire. */
+gboolean tg_auth_has_valid_token (TgAuth *auth);
+
+/* For tests: multiplies the device code poll waits and the code's lifetime (default 1.0). */
+void tg_auth_set_time_scale (TgAuth *auth, double time_scale);
+/* The current device code poll interval in seconds (the server's `interval` plus 5 s per
+ * slow_down, before the time scale); 0 before any device code was issued. */
+double tg_auth_get_poll_interval (TgAuth *auth);
 
 G_END_DECLS
