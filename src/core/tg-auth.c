@@ -903,7 +903,6 @@ tg_auth_new (SoupSession *session, const char *login_url, const char *tenant,
 {
   TgAuth *auth;
   g_autofree char *base = NULL;
-  g_autofree char *path = NULL;
 
   g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
   if (!tg_url_check_allowed (login_url, "login_url", error))
