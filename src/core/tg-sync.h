@@ -119,7 +119,7 @@ gboolean tg_sync_import_state (TgSync *sync, const char *state);
 
 /* The delay before the next timed poll in ms, backoff included (for tests and the debug log). */
 guint tg_sync_next_delay_ms (TgSync *sync);
-/* Known chats (TgChat*, owned by the engine; valid until the next main-loop iteration). */
+/* The chats announced so far: a new array of TgChat references (g_ptr_array_unref). */
 GPtrArray *tg_sync_get_chats (TgSync *sync);
 TgChat *tg_sync_get_chat (TgSync *sync, const char *chat_id);   /* not a new ref */
 
