@@ -43,6 +43,12 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SAN_FLAGS) \
 	-DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -Isrc -Itests
 LDFLAGS ?=
+# `make V=1` shows the full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q = @echo "  CC $<";
+endif
 
 CORE_SRC := $(sort $(wildcard src/core/*.c))
 PURPLE_SRC := $(sort $(wildcard src/purple/*.c))
@@ -69,11 +75,11 @@ all: $(PLUGIN) $(FAKE_BIN)
 
 $(BUILD)/obj/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PURPLE_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(PURPLE_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
 
 # The core must stay free of libpurple: compile it without libpurple's include path.
 $(PLUGIN): $(CORE_OBJ) $(PURPLE_OBJ)
