@@ -422,6 +422,19 @@ request_status (TgRequest *req)
   return req->msg != NULL ? soup_message_get_status (req->msg) : 0;
 }
 
+static void
+scrub_secret (GError *error, const char *secret)
+{
+  g_autoptr (GString) text = NULL;
+
+  if (secret == NULL || *secret == '\0' || strstr (error->message, secret) == NULL)
+    return;
+  text = g_string_new (error->message);
+  g_string_replace (text, secret, "[token]", 0);
+  g_free (error->message);
+  error->message = g_strdup (text->str);
+}
+
 /* Hands the result to the caller and frees the request. */
 static void
 request_complete (TgRequest *req, TgResponse *response, GError *error)
@@ -431,16 +444,10 @@ request_complete (TgRequest *req, TgResponse *response, GError *error)
   g_task_set_task_data (task, GUINT_TO_POINTER (request_status (req)), NULL);
   if (error != NULL)
     {
-      g_debug ("%s %s failed: %s", req->call->method, req->log_path, error->message);
       /* Belt and braces: a server echoing our token must not put it in front of the user. */
-      if (req->token != NULL && *req->token != '\0' && strstr (error->message, req->token) != NULL)
-        {
-          g_autoptr (GString) text = g_string_new (error->message);
-
-          g_string_replace (text, req->token, "[token]", 0);
-          g_free (error->message);
-          error->message = g_strdup (text->str);
-        }
+      scrub_secret (error, req->token);
+      scrub_secret (error, req->refused_token);
+      g_debug ("%s %s failed: %s", req->call->method, req->log_path, error->message);
     }
   request_free (req);
   if (error != NULL)
@@ -515,22 +522,17 @@ request_retry_later (TgRequest *req, guint status, const char *retry_after);
 static void
 request_fail_transport (TgRequest *req, GError *error)
 {
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && req->idempotent
-      && request_retry_later (req, 0, NULL))
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && req->idempotent)
     {
       g_debug ("%s %s: %s", req->call->method, req->log_path, error->message);
-      g_error_free (error);
-      return;
+      if (request_retry_later (req, 0, NULL))
+        {
+          g_error_free (error);
+          return;
+        }
     }
   request_complete (req, NULL, map_transport_error (error));
   g_error_free (error);
-}
-
-static void
-on_retry_wait_done_cleanup (TgRequest *req)
-{
-  g_source_unref (req->wait);
-  req->wait = NULL;
 }
 
 static gboolean
@@ -538,7 +540,7 @@ on_retry_wait_done (gpointer data)
 {
   TgRequest *req = data;
 
-  on_retry_wait_done_cleanup (req);
+  g_clear_pointer (&req->wait, g_source_unref);
   if (g_cancellable_is_cancelled (req->cancellable))
     request_complete (req, NULL,
                       g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled"));
@@ -621,7 +623,7 @@ request_handle_unauthorized (TgRequest *req)
       return;
     }
   req->refreshed = TRUE;
-  g_clear_pointer (&req->refused_token, g_free);
+  g_clear_pointer (&req->refused_token, free_secret);
   req->refused_token = g_steal_pointer (&req->token);
   request_start (req);
 }
@@ -769,6 +771,9 @@ request_take_current_token (TgRequest *req)
   TgGraph *graph = req->graph;
 
   g_clear_pointer (&req->token, free_secret);
+  /* The source may have been detached while this request waited. */
+  if (!graph->has_source)
+    return FALSE;
   req->token = graph->source.get_access_token (graph->source_data);
   return req->token != NULL && *req->token != '\0';
 }
@@ -780,7 +785,7 @@ on_refreshed (GObject *source, GAsyncResult *result, gpointer data)
   TgGraph *graph = req->graph;
   GError *error = NULL;
 
-  if (graph->source.refresh_finish == NULL
+  if (!graph->has_source || graph->source.refresh_finish == NULL
       || !graph->source.refresh_finish (graph->source_data, result, &error))
     {
       if (error == NULL)
@@ -809,7 +814,7 @@ request_refresh (TgRequest *req)
 {
   TgGraph *graph = req->graph;
 
-  if (graph->source.refresh_async == NULL)
+  if (!graph->has_source || graph->source.refresh_async == NULL)
     {
       request_complete (req, NULL, g_error_new_literal (TG_ERROR, TG_ERROR_SIGNED_OUT,
                                                         "Signed out: no access token"));
