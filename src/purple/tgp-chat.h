@@ -1,0 +1,52 @@
+/* tgp-chat — Teams group and meeting chats as purple chat conversations.
+ *
+ * Owns: joining (by chat id, or by a topic resolved over every known chat), the participant list
+ * (named by lower-case UPN/email, aliased to display names), sending (echoed once; the poller is
+ * told so that it does not deliver the message again), incoming messages and system events of
+ * group chats (rendered by tgp-message), the topic (shown, followed, set), leaving the window
+ * without leaving the Teams chat, and the room list of joined group chats.
+ *
+ * The sync glue (tgp-sync.c) calls tgp_chat_deliver / tgp_chat_on_chat_changed /
+ * tgp_chat_on_chat_removed; the rest are prpl callbacks registered in tgp-plugin.c.
+ */
+#pragma once
+#include <purple.h>
+
+#include "core/tg-model.h"
+#include "core/tg-sync.h"
+#include "purple/tgp-account.h"
+
+G_BEGIN_DECLS
+
+/* ---- from the sync engine ---- */
+/* A message of a group or meeting chat: written into its conversation, which is opened
+ * (serv_got_joined_chat) when it is not, so that nothing is lost. */
+void tgp_chat_deliver (TgpAccount *ta, const TgChat *chat, TgMessage *msg,
+                       TgSyncMessageFlags flags);
+/* A chat was renamed or its members changed elsewhere: an open conversation follows. */
+void tgp_chat_on_chat_changed (TgpAccount *ta, const TgSyncChatChange *change);
+/* The user is no longer in the chat: an open conversation is told so. */
+void tgp_chat_on_chat_removed (TgpAccount *ta, const char *chat_id);
+
+/* ---- prpl callbacks ---- */
+GList *tgp_chat_info (PurpleConnection *gc);                       /* gc may be NULL */
+GHashTable *tgp_chat_info_defaults (PurpleConnection *gc, const char *chat_name);
+char *tgp_chat_get_name (GHashTable *components);
+void tgp_chat_join (PurpleConnection *gc, GHashTable *components);
+int tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageFlags flags);
+void tgp_chat_leave (PurpleConnection *gc, int id);
+void tgp_chat_set_topic (PurpleConnection *gc, int id, const char *topic);
+PurpleRoomlist *tgp_chat_roomlist_get_list (PurpleConnection *gc);
+void tgp_chat_roomlist_cancel (PurpleRoomlist *list);
+
+/* ---- for the commands (tgp-commands.c) ---- */
+/* The Teams chat id of a conversation (chat or IM) of this plugin, NULL when unknown. */
+const char *tgp_chat_conv_chat_id (PurpleConversation *conv);
+/* Shows the topic of a chat conversation (as a system line), or sets it when `topic` is
+ * non-NULL. */
+void tgp_chat_topic_command (PurpleConversation *conv, const char *topic);
+
+/* Frees the module's per-account state (from tgp_account_on_close). */
+void tgp_chat_account_closed (TgpAccount *ta);
+
+G_END_DECLS
