@@ -1319,6 +1319,68 @@ test_closed_port_is_offline (void)
   tg_graph_unref (graph);
 }
 
+/* Redirects are followed here: same origin keeps the token, another origin does not get it,
+ * a plain-http non-loopback target is refused. */
+static void
+script_redirects (Script *script, SoupServerMessage *msg, const char *path, const char *body)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *other = g_strdup_printf ("http://localhost:%s/v1.0/me", strrchr (script->base, ':') + 1);
+
+  if (g_str_equal (path, "/v1.0/me"))
+    {
+      reply (msg, 200, "{\"id\":\"me\"}", NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, 302, NULL);
+  if (g_str_equal (path, "/v1.0/same"))
+    soup_message_headers_replace (headers, "Location", "/v1.0/me");
+  else if (g_str_equal (path, "/v1.0/other"))
+    soup_message_headers_replace (headers, "Location", other);
+  else if (g_str_equal (path, "/v1.0/evil"))
+    soup_message_headers_replace (headers, "Location", "http://10.0.0.1/v1.0/me");
+  else
+    soup_message_headers_replace (headers, "Location", path);  /* a loop */
+}
+
+static void
+test_script_redirects (void)
+{
+  Script *script = script_new (script_redirects, NULL);
+  TgGraph *graph = graph_for (script->graph_url);
+  const char *tokens[] = { "tok", NULL };
+  ListTokens lt = { tokens, 0, FALSE, FALSE, 0 };
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+
+  tg_graph_set_token_source (graph, &list_token_source, &lt);
+  node = get_sync (graph, "/same", NULL, &error);
+  g_assert_no_error (error);
+  json_node_unref (node);
+  g_assert_cmpuint (script->hits, ==, 2);
+  g_assert_cmpstr (script->auth->pdata[1], ==, "Bearer tok");
+
+  node = get_sync (graph, "/other", NULL, &error);
+  g_assert_no_error (error);
+  json_node_unref (node);
+  g_assert_cmpuint (script->hits, ==, 4);
+  g_assert_cmpstr (script->auth->pdata[2], ==, "Bearer tok");
+  g_assert_cmpstr (script->auth->pdata[3], ==, "");   /* another origin: no token */
+
+  node = get_sync (graph, "/evil", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_CONFIG);
+  g_assert_cmpuint (script->hits, ==, 5);
+  g_clear_error (&error);
+
+  node = get_sync (graph, "/loop", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE);
+  g_assert_cmpuint (script->hits, ==, 5 + 6);   /* the first answer and 5 redirects */
+  tg_graph_unref (graph);
+  script_free (script);
+}
+
 /* Secrets: the captured log holds method + path, never tokens or query strings. */
 static void
 test_script_logs_no_secrets (void)
@@ -1341,6 +1403,449 @@ test_script_logs_no_secrets (void)
   g_assert_null (strstr (captured_log->str, "Bearer"));
   tg_graph_unref (graph);
   script_free (script);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Against the Graph emulator                                                                  */
+
+#define TEST_CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+
+/* A token source that uses the emulator's token endpoint with a refresh token it issued. */
+typedef struct {
+  FakeGraph *fg;
+  SoupSession *session;
+  char *refresh_token;
+  char *access_token;
+  guint refreshes;
+} FakeTokens;
+
+static char *
+fake_tokens_get (gpointer data)
+{
+  FakeTokens *ft = data;
+
+  return g_strdup (ft->access_token);
+}
+
+static void
+on_token_answer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *task = data;
+  FakeTokens *ft = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  GError *error = NULL;
+  g_autoptr (GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr (JsonNode) node = NULL;
+  const char *access, *refresh;
+
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  node = tg_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+  access = tg_json_string (tg_json_node_object (node), "access_token");
+  refresh = tg_json_string (tg_json_node_object (node), "refresh_token");
+  if (soup_message_get_status (msg) != 200 || access == NULL)
+    {
+      g_task_return_error (task, tg_error_from_http (soup_message_get_status (msg), node));
+      g_object_unref (task);
+      return;
+    }
+  g_free (ft->access_token);
+  ft->access_token = g_strdup (access);
+  if (refresh != NULL)
+    {
+      g_free (ft->refresh_token);
+      ft->refresh_token = g_strdup (refresh);
+    }
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+fake_tokens_refresh_async (gpointer data, GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer callback_data)
+{
+  FakeTokens *ft = data;
+  GTask *task = g_task_new (NULL, cancellable, callback, callback_data);
+  g_autofree char *url = g_strconcat (fake_graph_base_url (ft->fg), "/organizations/oauth2/v2.0/token", NULL);
+  char *form = soup_form_encode ("grant_type", "refresh_token", "client_id", TEST_CLIENT_ID,
+                                 "refresh_token", ft->refresh_token,
+                                 "scope", "Chat.ReadWrite offline_access", NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new_from_encoded_form ("POST", url, form);
+
+  ft->refreshes++;
+  g_task_set_task_data (task, ft, NULL);
+  soup_session_send_and_read_async (ft->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    on_token_answer, task);
+}
+
+static gboolean
+fake_tokens_refresh_finish (gpointer data, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static const TgTokenSource fake_token_source = {
+  fake_tokens_get, fake_tokens_refresh_async, fake_tokens_refresh_finish,
+};
+
+typedef struct {
+  FakeGraph *fg;
+  TgGraph *graph;
+  FakeTokens tokens;
+  Retries retries;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fx->fg = fake_graph_new ("alice@contoso.com");
+  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
+  g_assert_no_error (error);
+  fx->graph = graph_for (fake_graph_graph_url (fx->fg));
+  fx->tokens.fg = fx->fg;
+  fx->tokens.session = soup_session_new ();
+  fx->tokens.refresh_token = fake_graph_issue_refresh_token (fx->fg);
+  /* No access token yet: the first request refreshes first. */
+  tg_graph_set_token_source (fx->graph, &fake_token_source, &fx->tokens);
+  retries_init (&fx->retries);
+  tg_graph_set_retry_observer (fx->graph, on_retry, &fx->retries);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  tg_graph_unref (fx->graph);
+  g_object_unref (fx->tokens.session);
+  g_free (fx->tokens.refresh_token);
+  g_free (fx->tokens.access_token);
+  retries_clear (&fx->retries);
+  fake_graph_free (fx->fg);
+}
+
+static void
+test_fake_get_and_first_refresh (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) me = get_sync (fx->graph, "/me", NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_json_string (tg_json_node_object (me), "userPrincipalName"), ==, "alice@contoso.com");
+  g_assert_cmpuint (fx->tokens.refreshes, ==, 1);
+  /* Refreshed before sending: the only Graph request is the one that succeeded. */
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 1);
+}
+
+static void
+assert_fake_status_maps (Fixture *fx, guint status, TgErrorCode code, guint expected_tries)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+  guint got_status = 0;
+
+  fake_graph_clear_log (fx->fg);
+  fake_graph_clear_faults (fx->fg);
+  fake_graph_add_fault (fx->fg, "GET", "/v1.0/me", FAKE_FAULT_STATUS, status, NULL, 0, 0);
+  node = get_sync (fx->graph, "/me", &got_status, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, (gint) code);
+  g_assert_cmpuint (got_status, ==, status);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, expected_tries);
+  fake_graph_clear_faults (fx->fg);
+}
+
+static void
+test_fake_error_mapping (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+
+  assert_fake_status_maps (fx, 403, TG_ERROR_FORBIDDEN, 1);
+  assert_fake_status_maps (fx, 404, TG_ERROR_NOT_FOUND, 1);
+  assert_fake_status_maps (fx, 400, TG_ERROR_BAD_REQUEST, 1);
+  assert_fake_status_maps (fx, 409, TG_ERROR_BAD_REQUEST, 1);
+  assert_fake_status_maps (fx, 500, TG_ERROR_SERVER, 1);
+  /* Retryable statuses, exhausted after the 5 tries of the policy. */
+  assert_fake_status_maps (fx, 429, TG_ERROR_THROTTLED, 5);
+  assert_fake_status_maps (fx, 503, TG_ERROR_SERVER, 5);
+  assert_fake_status_maps (fx, 504, TG_ERROR_SERVER, 5);
+
+  /* The emulator's own answers: a chat that does not exist, a $top beyond the limit. */
+  node = get_sync (fx->graph, "/chats/19:nope@thread.v2", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  node = get_sync (fx->graph, "/me/chats?$top=500", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
+}
+
+static void
+test_fake_backoff_bounded (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+
+  /* 429 without Retry-After: exponential backoff, 4 waits for 5 tries, growing. */
+  fake_graph_add_fault (fx->fg, "GET", "/v1.0/me", FAKE_FAULT_STATUS, 429, NULL, 0, 0);
+  node = get_sync (fx->graph, "/me", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_THROTTLED);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 5);
+  g_assert_cmpuint (fx->retries.delays->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      double expected = (double) (1u << i);
+      double delay = g_array_index (fx->retries.delays, double, i);
+
+      g_assert_cmpuint (g_array_index (fx->retries.attempts, guint, i), ==, i + 1);
+      g_assert_cmpuint (g_array_index (fx->retries.statuses, guint, i), ==, 429);
+      g_assert_cmpfloat (delay, >=, 0.8 * expected);
+      g_assert_cmpfloat (delay, <=, 1.2 * expected);
+    }
+  /* A different bound is honoured too. */
+  g_clear_error (&error);
+  fake_graph_clear_log (fx->fg);
+  tg_graph_set_retry_policy (fx->graph, 2, FAST);
+  node = get_sync (fx->graph, "/me", NULL, &error);
+  g_assert_error (error, TG_ERROR, TG_ERROR_THROTTLED);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 2);
+}
+
+static void
+test_fake_retry_after_honoured (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  fake_graph_add_fault (fx->fg, "GET", "/v1.0/me", FAKE_FAULT_STATUS, 429, "2.128", 0, 2);
+  node = get_sync (fx->graph, "/me", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 3);
+  g_assert_cmpuint (fx->retries.delays->len, ==, 2);
+  g_assert_cmpfloat_with_epsilon (g_array_index (fx->retries.delays, double, 0), 2.128, 1e-9);
+  g_assert_cmpfloat_with_epsilon (g_array_index (fx->retries.delays, double, 1), 2.128, 1e-9);
+}
+
+static void
+test_fake_refresh_on_401 (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) first = get_sync (fx->graph, "/me", NULL, &error);
+  g_autoptr (JsonNode) second = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  g_assert_cmpuint (fx->tokens.refreshes, ==, 1);
+  fake_graph_clear_log (fx->fg);
+  fake_graph_expire_access_tokens (fx->fg);
+  second = get_sync (fx->graph, "/me", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (second);
+  g_assert_cmpuint (fx->tokens.refreshes, ==, 2);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 2);
+}
+
+static void
+test_fake_signed_out_after_failed_refresh (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) first = get_sync (fx->graph, "/me", NULL, &error);
+  JsonNode *node;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  fake_graph_expire_access_tokens (fx->fg);
+  fake_graph_revoke_refresh_tokens (fx->fg);
+  node = get_sync (fx->graph, "/me", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_SIGNED_OUT);
+  g_assert_null (strstr (error->message, fx->tokens.access_token));
+  g_assert_null (strstr (error->message, fx->tokens.refresh_token));
+  g_assert_cmpuint (fx->tokens.refreshes, ==, 2);
+}
+
+static void
+test_fake_dropped_connection (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) me = NULL;
+  g_autoptr (JsonNode) body = tg_json_parse ("{\"body\":{\"contentType\":\"text\",\"content\":\"hi\"}}",
+                                             -1, NULL);
+  const char *members[] = { "alice@contoso.com", "bob@contoso.com", NULL };
+  const char *chat;
+  g_autofree char *path = NULL;
+  TgCall *call;
+  JsonNode *node;
+
+  fake_graph_add_user (fx->fg, "bob@contoso.com", "Bob");
+  chat = fake_graph_add_chat (fx->fg, "group", "Plans", members);
+
+  /* A GET survives a dropped connection… */
+  fake_graph_add_fault (fx->fg, "GET", "/v1.0/me", FAKE_FAULT_DROP, 0, NULL, 0, 1);
+  me = get_sync (fx->graph, "/me", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (me);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 2);
+
+  /* …a POST is not replayed: it may have been done already. */
+  fake_graph_add_fault (fx->fg, "POST", "/v1.0/chats/*/messages", FAKE_FAULT_DROP, 0, NULL, 0, 1);
+  path = g_strdup_printf ("/chats/%s/messages", chat);
+  call = tg_call_new ("POST", path);
+  tg_call_set_json_body (call, body);
+  node = send_sync (fx->graph, call, NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, TG_ERROR, TG_ERROR_OFFLINE);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/chats/*/messages"), ==, 1);
+}
+
+static void
+test_fake_paging (Fixture *fx, gconstpointer data)
+{
+  const char *members[] = { "alice@contoso.com", "bob@contoso.com", NULL };
+  const char *headers[] = { "Prefer", "include-unknown-enum-members", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *chat;
+  JsonArray *items;
+
+  fake_graph_add_user (fx->fg, "bob@contoso.com", "Bob");
+  chat = fake_graph_add_chat (fx->fg, "group", "Busy", members);
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *html = g_strdup_printf ("<p>message %u</p>", i);
+
+      fake_graph_inject_message (fx->fg, chat, "bob@contoso.com", html);
+    }
+  fake_graph_clear_log (fx->fg);
+  path = g_strdup_printf ("/chats/%s/messages?$top=50", chat);
+  items = get_all_sync (fx->graph, path, 0, headers, &error);
+  g_assert_no_error (error);
+  /* 120 messages (plus whatever system events the chat has), over 3 or more pages. */
+  g_assert_cmpuint (json_array_get_length (items), >=, 120);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/chats/*/messages"), >=, 3);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      const char *id = tg_json_string (tg_json_array_object (items, i), "id");
+
+      g_assert_nonnull (id);
+      g_assert_false (g_hash_table_contains (ids, id));   /* no page seen twice */
+      g_hash_table_add (ids, (gpointer) id);
+    }
+  g_hash_table_remove_all (ids);
+  json_array_unref (items);
+
+  /* Stopping early fetches only the pages needed. */
+  fake_graph_clear_log (fx->fg);
+  items = get_all_sync (fx->graph, path, 60, headers, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (items), ==, 60);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/chats/*/messages"), ==, 2);
+  json_array_unref (items);
+}
+
+static void
+test_fake_batch_mixed (Fixture *fx, gconstpointer data)
+{
+  const char *members[] = { "alice@contoso.com", "bob@contoso.com", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *chat_path = NULL;
+  GPtrArray *calls = g_ptr_array_new ();
+  GPtrArray *responses;
+  TgBatchResponse *r;
+  const char *chat;
+
+  fake_graph_add_user (fx->fg, "bob@contoso.com", "Bob");
+  chat = fake_graph_add_chat (fx->fg, "group", "Plans", members);
+  chat_path = g_strdup_printf ("/chats/%s", chat);
+  /* The chat's inner GET is throttled once (Retry-After 1.75), then answered. */
+  {
+    g_autofree char *glob = g_strdup_printf ("/v1.0/chats/%s", chat);
+
+    fake_graph_add_fault (fx->fg, "GET", glob, FAKE_FAULT_STATUS, 429, "1.75", 0, 1);
+  }
+  g_ptr_array_add (calls, tg_call_new ("GET", "/me"));
+  g_ptr_array_add (calls, tg_call_new ("GET", "/chats/19:nope@thread.v2"));
+  g_ptr_array_add (calls, tg_call_new ("GET", chat_path));
+  responses = batch_sync (fx->graph, calls, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (responses->len, ==, 3);
+  r = responses->pdata[0];
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (tg_json_string (tg_json_node_object (r->body), "userPrincipalName"), ==, "alice@contoso.com");
+  r = responses->pdata[1];
+  g_assert_cmpuint (r->status, ==, 404);
+  g_assert_error (r->error, TG_ERROR, TG_ERROR_NOT_FOUND);
+  r = responses->pdata[2];
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_no_error (r->error);
+  g_assert_cmpstr (tg_json_string (tg_json_node_object (r->body), "id"), ==, chat);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/$batch"), ==, 2);
+  g_assert_cmpuint (fx->retries.delays->len, ==, 1);
+  g_assert_cmpfloat_with_epsilon (g_array_index (fx->retries.delays, double, 0), 1.75, 1e-9);
+  g_ptr_array_unref (responses);
+}
+
+static void
+test_fake_batch_split (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *calls = g_ptr_array_new ();
+  GPtrArray *responses;
+
+  for (guint i = 0; i < 45; i++)
+    {
+      g_autofree char *upn = g_strdup_printf ("user%02u@contoso.com", i);
+      g_autofree char *path = g_strdup_printf ("/users/%s", upn);
+
+      fake_graph_add_user (fx->fg, upn, upn);
+      g_ptr_array_add (calls, tg_call_new ("GET", path));
+    }
+  responses = batch_sync (fx->graph, calls, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (responses->len, ==, 45);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/$batch"), ==, 3);
+  for (guint i = 0; i < 45; i++)
+    {
+      TgBatchResponse *r = responses->pdata[i];
+      g_autofree char *upn = g_strdup_printf ("user%02u@contoso.com", i);
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpstr (tg_json_string (tg_json_node_object (r->body), "userPrincipalName"), ==, upn);
+    }
+  g_ptr_array_unref (responses);
+}
+
+static void
+test_fake_cancel_mid_request (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) warm = get_sync (fx->graph, "/me", NULL, &error);
+  Waiter w = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (warm);
+  fake_graph_clear_log (fx->fg);
+  fake_graph_add_fault (fx->fg, "GET", "/v1.0/me/chats", FAKE_FAULT_DELAY, 0, NULL, 300, 1);
+  tg_graph_get_all_async (fx->graph, "/me/chats", 0, NULL, cancellable, on_done, &w);
+  while (fake_graph_count (fx->fg, "GET", "/v1.0/me/chats") == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  wait_until (&w.done);
+  g_assert_null (tg_graph_get_all_finish (fx->graph, w.result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* Past the server's delay: the late answer reaches nobody. */
+  spin_for_ms (400);
+  g_assert_cmpuint (w.calls, ==, 1);
+  waiter_clear (&w);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1376,5 +1881,27 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/script/dropped-connection", test_script_dropped_connection);
   g_test_add_func ("/graph/closed-port-is-offline", test_closed_port_is_offline);
   g_test_add_func ("/graph/script/logs-no-secrets", test_script_logs_no_secrets);
+  g_test_add_func ("/graph/script/redirects", test_script_redirects);
+  g_test_add ("/graph/fake/get-and-first-refresh", Fixture, NULL, fixture_set_up,
+              test_fake_get_and_first_refresh, fixture_tear_down);
+  g_test_add ("/graph/fake/error-mapping", Fixture, NULL, fixture_set_up, test_fake_error_mapping,
+              fixture_tear_down);
+  g_test_add ("/graph/fake/backoff-bounded", Fixture, NULL, fixture_set_up, test_fake_backoff_bounded,
+              fixture_tear_down);
+  g_test_add ("/graph/fake/retry-after-honoured", Fixture, NULL, fixture_set_up,
+              test_fake_retry_after_honoured, fixture_tear_down);
+  g_test_add ("/graph/fake/refresh-on-401", Fixture, NULL, fixture_set_up, test_fake_refresh_on_401,
+              fixture_tear_down);
+  g_test_add ("/graph/fake/signed-out-after-failed-refresh", Fixture, NULL, fixture_set_up,
+              test_fake_signed_out_after_failed_refresh, fixture_tear_down);
+  g_test_add ("/graph/fake/dropped-connection", Fixture, NULL, fixture_set_up,
+              test_fake_dropped_connection, fixture_tear_down);
+  g_test_add ("/graph/fake/paging", Fixture, NULL, fixture_set_up, test_fake_paging, fixture_tear_down);
+  g_test_add ("/graph/fake/batch-mixed", Fixture, NULL, fixture_set_up, test_fake_batch_mixed,
+              fixture_tear_down);
+  g_test_add ("/graph/fake/batch-split", Fixture, NULL, fixture_set_up, test_fake_batch_split,
+              fixture_tear_down);
+  g_test_add ("/graph/fake/cancel-mid-request", Fixture, NULL, fixture_set_up,
+              test_fake_cancel_mid_request, fixture_tear_down);
   return g_test_run ();
 }
