@@ -1,0 +1,210 @@
+/* tgp-plugin — registration of the prpl-teams-graph protocol plugin with libpurple 2:
+ * plugin and protocol info, account options, status types, chat components.
+ *
+ * EXTEND HERE: modules built on the shell add their prpl callbacks to `prpl_info` below
+ * (send_im, join_chat, get_chat_name, chat_send, set_status, blist_node_menu, actions…);
+ * register only what really works.
+ */
+#include <string.h>
+
+#include <purple.h>
+
+#include "purple/tgp-account.h"
+
+#define TGP_VERSION "0.1"
+#define DBG "teams-graph"
+/* The core logs (g_debug and friends) under this GLib domain; it is forwarded to purple's
+ * debug log so that the client's debug window shows it. */
+#define TGP_LOG_DOMAIN "teams-graph"
+
+static guint log_handler_id;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Protocol callbacks                                                                          */
+
+static const char *
+tgp_list_icon (PurpleAccount *account, PurpleBuddy *buddy)
+{
+  return "teams-graph";
+}
+
+static GList *
+tgp_status_types (PurpleAccount *account)
+{
+  GList *types = NULL;
+
+  /* Graph availability: Available, Away/BeRightBack, Busy, DoNotDisturb, Offline. */
+  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AVAILABLE, "available",
+                                                             NULL, TRUE, TRUE, FALSE));
+  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AWAY, "away",
+                                                             NULL, TRUE, TRUE, FALSE));
+  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_UNAVAILABLE, "busy",
+                                                             "Busy", TRUE, TRUE, FALSE));
+  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_UNAVAILABLE, "dnd",
+                                                             "Do not disturb", TRUE, TRUE, FALSE));
+  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_OFFLINE, "offline",
+                                                             NULL, TRUE, TRUE, FALSE));
+  return types;
+}
+
+/* Chat components (DESIGN.md): `id` (the Graph chat id) and `topic`. Either one is enough to
+ * join. bitlbee calls this with a NULL connection: it must not touch `gc`. */
+static GList *
+tgp_plugin_chat_info (PurpleConnection *gc)
+{
+  GList *entries = NULL;
+  struct proto_chat_entry *pce;
+
+  pce = g_new0 (struct proto_chat_entry, 1);
+  pce->label = "Chat _ID:";
+  pce->identifier = "id";
+  pce->required = FALSE;
+  entries = g_list_append (entries, pce);
+
+  pce = g_new0 (struct proto_chat_entry, 1);
+  pce->label = "_Topic:";
+  pce->identifier = "topic";
+  pce->required = FALSE;
+  entries = g_list_append (entries, pce);
+  return entries;
+}
+
+/* A name typed into a client's "join chat" box: Graph chat ids start with "19:"; anything else
+ * is taken as a topic. */
+static GHashTable *
+tgp_plugin_chat_info_defaults (PurpleConnection *gc, const char *chat_name)
+{
+  GHashTable *defaults = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  if (chat_name != NULL && *chat_name != '\0')
+    {
+      if (g_str_has_prefix (chat_name, "19:"))
+        g_hash_table_insert (defaults, "id", g_strdup (chat_name));
+      else
+        g_hash_table_insert (defaults, "topic", g_strdup (chat_name));
+    }
+  return defaults;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plugin life cycle                                                                           */
+
+static void
+forward_core_log (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  PurpleDebugLevel purple_level;
+
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    purple_level = PURPLE_DEBUG_ERROR;
+  else if (level & G_LOG_LEVEL_WARNING)
+    purple_level = PURPLE_DEBUG_WARNING;
+  else if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+    purple_level = PURPLE_DEBUG_INFO;
+  else
+    purple_level = PURPLE_DEBUG_MISC;
+  purple_debug (purple_level, domain != NULL ? domain : DBG, "%s\n", message);
+  /* Criticals and warnings still reach GLib's default handler (and G_DEBUG=fatal-*). */
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    g_log_default_handler (domain, level, message, data);
+}
+
+static gboolean
+tgp_plugin_load (PurplePlugin *plugin)
+{
+  /* libsoup 3 and GLib types registered by the core must never be unloaded. */
+  if (plugin->handle != NULL)
+    g_module_make_resident (plugin->handle);
+  if (log_handler_id == 0)
+    log_handler_id = g_log_set_handler (TGP_LOG_DOMAIN, G_LOG_LEVEL_MASK, forward_core_log, NULL);
+  return TRUE;
+}
+
+static gboolean
+tgp_plugin_unload (PurplePlugin *plugin)
+{
+  if (log_handler_id != 0)
+    g_log_remove_handler (TGP_LOG_DOMAIN, log_handler_id);
+  log_handler_id = 0;
+  return TRUE;
+}
+
+static PurplePluginProtocolInfo prpl_info = {
+  /* No password is asked for: the remembered password holds the refresh token
+   * (OPT_PROTO_NO_PASSWORD is part of the external contract). */
+  .options = OPT_PROTO_NO_PASSWORD | OPT_PROTO_CHAT_TOPIC,
+  .icon_spec = NO_BUDDY_ICONS,
+  .list_icon = tgp_list_icon,
+  .status_types = tgp_status_types,
+  .chat_info = tgp_plugin_chat_info,
+  .chat_info_defaults = tgp_plugin_chat_info_defaults,
+  .login = tgp_account_login,
+  .close = tgp_account_close,
+  .struct_size = sizeof (PurplePluginProtocolInfo),
+};
+
+static PurplePluginInfo plugin_info = {
+  .magic = PURPLE_PLUGIN_MAGIC,
+  .major_version = PURPLE_MAJOR_VERSION,
+  .minor_version = PURPLE_MINOR_VERSION,
+  .type = PURPLE_PLUGIN_PROTOCOL,
+  .priority = PURPLE_PRIORITY_DEFAULT,
+  .id = TGP_PLUGIN_ID,
+  .name = "Teams (Graph)",
+  .version = TGP_VERSION,
+  .summary = "Microsoft Teams chats through Microsoft Graph",
+  .description = "Teams one-on-one, group and meeting chats as IMs and chat rooms, through the "
+                 "public Microsoft Graph API, with device code sign-in.",
+  .author = "purple-teams-graph developers",
+  .homepage = "https://github.com/purple-teams-graph/purple-teams-graph",
+  .load = tgp_plugin_load,
+  .unload = tgp_plugin_unload,
+  .extra_info = &prpl_info,
+};
+
+static PurpleAccountOption *
+list_option (const char *text, const char *key, ...)
+{
+  GList *items = NULL;
+  va_list ap;
+  const char *label;
+
+  va_start (ap, key);
+  while ((label = va_arg (ap, const char *)) != NULL)
+    {
+      PurpleKeyValuePair *kvp = g_new0 (PurpleKeyValuePair, 1);
+      kvp->key = g_strdup (label);
+      kvp->value = g_strdup (va_arg (ap, const char *));
+      items = g_list_append (items, kvp);
+    }
+  va_end (ap);
+  /* The first item is the default. */
+  return purple_account_option_list_new (text, key, items);
+}
+
+static void
+tgp_init_plugin (PurplePlugin *plugin)
+{
+  GList *options = NULL;
+
+  options = g_list_append (options, purple_account_option_string_new (
+                             "Graph URL", TGP_OPT_GRAPH_URL, TGP_DEFAULT_GRAPH_URL));
+  options = g_list_append (options, purple_account_option_string_new (
+                             "Login URL", TGP_OPT_LOGIN_URL, TGP_DEFAULT_LOGIN_URL));
+  options = g_list_append (options, purple_account_option_string_new (
+                             "Tenant", TGP_OPT_TENANT, TGP_DEFAULT_TENANT));
+  options = g_list_append (options, purple_account_option_string_new (
+                             "Client (application) ID", TGP_OPT_CLIENT_ID, TGP_DEFAULT_CLIENT_ID));
+  options = g_list_append (options, purple_account_option_int_new (
+                             "Poll interval (seconds)", TGP_OPT_POLL_INTERVAL,
+                             TGP_DEFAULT_POLL_INTERVAL));
+  options = g_list_append (options, purple_account_option_int_new (
+                             "Presence interval (seconds)", TGP_OPT_PRESENCE_INTERVAL,
+                             TGP_DEFAULT_PRESENCE_INTERVAL));
+  options = g_list_append (options, list_option ("Sign-in method", TGP_OPT_AUTH_METHOD,
+                                                 "Device code", TGP_AUTH_DEVICE_CODE,
+                                                 "Browser (not available yet: uses a device code)", TGP_AUTH_BROWSER,
+                                                 NULL));
+  prpl_info.protocol_options = options;
+}
+
+PURPLE_INIT_PLUGIN (teams_graph, tgp_init_plugin, plugin_info)
