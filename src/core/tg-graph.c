@@ -853,9 +853,14 @@ void
 tg_graph_send_async (TgGraph *graph, TgCall *call, GCancellable *cancellable,
                      GAsyncReadyCallback callback, gpointer user_data)
 {
-  TgRequest *req = g_new0 (TgRequest, 1);
-  g_autofree char *url = tg_url_join (graph->base_url, call->path);
+  TgRequest *req;
+  g_autofree char *url = NULL;
   GError *error = NULL;
+
+  g_return_if_fail (graph != NULL);
+  g_return_if_fail (call != NULL);
+  req = g_new0 (TgRequest, 1);
+  url = tg_url_join (graph->base_url, call->path);
 
   req->graph = tg_graph_ref (graph);
   req->call = call;
@@ -1059,8 +1064,11 @@ tg_graph_get_all_async (TgGraph *graph, const char *path, guint max_items,
                         const char *const *headers, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
-  TgPager *pager = g_new0 (TgPager, 1);
+  TgPager *pager;
 
+  g_return_if_fail (graph != NULL);
+  g_return_if_fail (path != NULL);
+  pager = g_new0 (TgPager, 1);
   pager->graph = tg_graph_ref (graph);
   pager->task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (pager->task, tg_graph_get_all_async);
@@ -1379,7 +1387,12 @@ batch_round_done (TgBatch *batch)
       batch_complete (batch, NULL);
       return;
     }
-  notify_retry (batch->graph, "POST", "/$batch", batch->retry_status, batch->round, batch->retry_delay);
+  {
+    /* Named like single requests are: the URL path ("/v1.0/$batch"). */
+    g_autofree char *path = g_strconcat (g_uri_get_path (batch->graph->base_uri), "/$batch", NULL);
+
+    notify_retry (batch->graph, "POST", path, batch->retry_status, batch->round, batch->retry_delay);
+  }
   batch->wait = schedule_wait (batch->graph, batch->retry_delay, g_task_get_cancellable (batch->task),
                                g_task_get_context (batch->task), on_batch_wait_done, batch);
 }
@@ -1441,9 +1454,11 @@ void
 tg_graph_batch_async (TgGraph *graph, GPtrArray *calls, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
-  TgBatch *batch = g_new0 (TgBatch, 1);
+  TgBatch *batch;
   gsize n = 0;
 
+  g_return_if_fail (graph != NULL);
+  batch = g_new0 (TgBatch, 1);
   batch->graph = tg_graph_ref (graph);
   batch->task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (batch->task, tg_graph_batch_async);
