@@ -80,6 +80,9 @@ struct _TgpAccount {
 
   /* ---- EXTEND HERE: state of the modules built on the shell (buddies, conversations, sync,
    * presence…). Initialise it in tgp_account_on_ready(), free it in tgp_account_on_close(). */
+  struct _TgpSyncGlue *sync_glue;  /* tgp-sync.c: the sync engine and its glue */
+  struct _TgpBlist *blist;          /* tgp-blist.c: buddy name <-> one-on-one chat id */
+  struct _TgpIm *im;                /* tgp-im.c: outgoing IMs waiting for their chat */
 };
 
 TgpAccount *tgp_account_ref (TgpAccount *ta);
