@@ -690,3 +690,86 @@ tg_chats_create_one_on_one_finish (TgGraph *graph, GAsyncResult *result, GError 
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* update_group_chat_topic */
+
+/* The task's pointer result when Graph answered success without a chat body. */
+static char no_chat_body;
+
+static void
+on_topic_updated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *task = data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr (JsonNode) node = tg_graph_send_finish (op->graph, result, NULL, &error);
+  TgChat *chat;
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* 200 + the chat (Graph), or an empty 2xx: both are success. */
+  chat = tg_chat_new_from_json (tg_json_node_object (node));
+  if (chat != NULL)
+    g_task_return_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
+  else
+    g_task_return_pointer (task, &no_chat_body, NULL);
+  g_object_unref (task);
+}
+
+void
+tg_chats_update_topic_async (TgGraph *graph, const char *chat_id, const char *topic,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
+                         tg_chats_update_topic_async);
+  g_autoptr (JsonBuilder) b = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  g_autofree char *path = NULL;
+  TgCall *call;
+
+  if (bad_id ("chat id", chat_id, task))
+    return;
+  if (topic == NULL)
+    {
+      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No topic given");
+      g_object_unref (task);
+      return;
+    }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "topic");
+  json_builder_add_string_value (b, topic);
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  path = tg_chats_path (chat_id, "");
+  call = tg_call_new ("PATCH", path);
+  tg_call_set_json_body (call, body);
+  tg_graph_send_async (graph, call, cancellable, on_topic_updated, task);
+}
+
+gboolean
+tg_chats_update_topic_finish (TgGraph *graph, GAsyncResult *result, TgChat **chat_out,
+                              GError **error)
+{
+  gpointer p;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  if (chat_out != NULL)
+    *chat_out = NULL;
+  p = g_task_propagate_pointer (G_TASK (result), error);
+  if (p == NULL)
+    return FALSE;
+  if (p == &no_chat_body)
+    return TRUE;
+  if (chat_out != NULL)
+    *chat_out = p;
+  else
+    tg_chat_unref (p);
+  return TRUE;
+}

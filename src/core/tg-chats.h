@@ -73,4 +73,14 @@ char *tg_chats_path (const char *chat_id, const char *suffix);
  * the base URL. */
 char *tg_chats_relative_link (TgGraph *graph, const char *link);
 
+/* ---- update_group_chat_topic ---- */
+/* PATCH /chats/{id} {"topic": topic} (group chats only; Graph refuses more than 250 characters
+ * and ':' with TG_ERROR_BAD_REQUEST). On success *chat_out (may be NULL) gets the updated chat
+ * Graph returned, or NULL when it returned no body. */
+void tg_chats_update_topic_async (TgGraph *graph, const char *chat_id, const char *topic,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean tg_chats_update_topic_finish (TgGraph *graph, GAsyncResult *result, TgChat **chat_out,
+                                       GError **error);
+
 G_END_DECLS
