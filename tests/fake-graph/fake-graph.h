@@ -101,4 +101,33 @@ GPtrArray *fake_graph_requests (FakeGraph *fg);
 guint fake_graph_count (FakeGraph *fg, const char *method, const char *path_glob);
 void fake_graph_clear_log (FakeGraph *fg);
 
+/* ---- additions (beyond the first draft of this header) ---- */
+const char *fake_graph_tenant_id (FakeGraph *fg);
+const char *fake_graph_me_upn (FakeGraph *fg);
+/* Job title, department and mail (NULL leaves a field unchanged). */
+void fake_graph_set_user_details (FakeGraph *fg, const char *upn, const char *job_title,
+                                  const char *department, const char *mail);
+/* A photo for /users/{id}/photos/48x48/$value: `png` (ref taken) or, when NULL, a generated one. */
+void fake_graph_set_user_photo (FakeGraph *fg, const char *upn, GBytes *png);
+/* Like fake_graph_inject_message, with Graph mentions: `mentioned` is a NULL-terminated list of
+ * UPNs ("everyone" = the whole chat), entry N matching `<at id="N">Text</at>` in `html`. */
+const char *fake_graph_inject_mention_message (FakeGraph *fg, const char *chat_id,
+                                               const char *from_upn, const char *html,
+                                               const char *const *mentioned);
+/* Pins a message as `by_upn` (creates the messagePinned system event). */
+gboolean fake_graph_pin_message (FakeGraph *fg, const char *chat_id, const char *by_upn,
+                                 const char *message_id);
+/* A chat id by id, group topic, or (one-on-one) the other member's UPN; NULL when none. */
+const char *fake_graph_find_chat (FakeGraph *fg, const char *name);
+guint fake_graph_message_count (FakeGraph *fg, const char *chat_id);   /* system events too */
+const char *fake_graph_last_message_id (FakeGraph *fg, const char *chat_id);
+/* A message as GET would return it (with Prefer: include-unknown-enum-members); NULL when
+ * unknown. Free with json_node_unref. */
+JsonNode *fake_graph_message_json (FakeGraph *fg, const char *chat_id, const char *message_id);
+/* The `interval` (seconds) the device code endpoint declares (default 1). Polls sooner than
+ * 80% of it after the previous poll get slow_down (and +5 s); 0 = poll as fast as you like. */
+void fake_graph_set_device_interval (FakeGraph *fg, guint seconds);
+/* How long device codes live (expires_in, default 900 s); after that: expired_token. */
+void fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds);
+
 G_END_DECLS
