@@ -5,12 +5,16 @@
  * Responsibilities:
  *   - error bodies → TG_ERROR (tg-error.h), with Graph's code and message;
  *   - 429/503/504: wait for Retry-After (seconds, decimals allowed) or back off exponentially
- *     with jitter; GETs are also retried after network errors; tries are bounded;
+ *     with jitter; GETs are also retried after network errors; tries are bounded; a 504 or a
+ *     network error is not replayed for a non-idempotent call (POST, PATCH) unless
+ *     tg_call_set_idempotent says it is safe;
  *   - 401: the token source is asked to refresh once, then the request is replayed;
  *   - paging: follows @odata.nextLink whole, never rebuilding it;
  *   - $batch: up to 20 requests per POST, larger sets split; inner 429s retried;
- *   - plain http:// refused unless the host is loopback (tg-url.h).
- * Tokens never appear in debug output.
+ *   - plain http:// refused unless the host is loopback (tg-url.h), for nextLinks and
+ *     redirects too; the token is sent only to the graph_url's own origin;
+ *   - response bodies over 32 MiB → TG_ERROR_BAD_RESPONSE.
+ * Tokens never appear in debug output (method + path only) nor in error messages.
  */
 #pragma once
 #include <gio/gio.h>
