@@ -118,10 +118,11 @@ const char *
 fake_graph_inject_mention_message (FakeGraph *fg, const char *chat_id, const char *from_upn,
                                    const char *html, const char *const *mentioned)
 {
-  FakeUser *from;
-  FakeChat *chat = chat_and_member (fg, chat_id, from_upn, &from);
-  if (chat == NULL)
+  FakeChat *chat = fake_store_chat (fg, chat_id);
+  if (chat == NULL || from_upn == NULL)
     return NULL;
+  /* Lenient on purpose: the sender need not be a member; unknown users are created. */
+  FakeUser *from = fake_store_add_user (fg, from_upn, NULL, NULL);
   FakeMessage *m = fake_chat_post (fg, chat, from, "html", html, 0);
   if (mentioned) {
     json_node_unref (m->mentions);

@@ -164,6 +164,7 @@ run_inner (FakeReq *outer, const InnerRequest *in, FakeResp *resp, guint *max_de
       fake_dispatch_graph (req, resp);
   }
   req->log->status = resp->status;
+  fake_trace (req, resp->status);
   fake_req_free (req);
   soup_message_headers_unref (headers);
   if (body)

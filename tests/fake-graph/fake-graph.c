@@ -722,6 +722,18 @@ process (FakeReq *req, FakeResp *resp, guint *delay_ms)
   fake_resp_error (req, resp, 404, "NotFound", "No such endpoint: %s", req->path);
 }
 
+/* FAKE_GRAPH_TRACE=1 prints each request and its status on stderr. */
+void
+fake_trace (FakeReq *req, guint status)
+{
+  static int enabled = -1;
+  if (enabled < 0)
+    enabled = g_getenv ("FAKE_GRAPH_TRACE") != NULL;
+  if (enabled)
+    g_printerr ("fake-graph: %s%s %s%s%s -> %u\n", req->in_batch ? "  [batch] " : "", req->method,
+                req->path, req->query ? "?" : "", req->query ? req->query : "", status);
+}
+
 /* ---- SoupServer glue ---- */
 
 typedef struct {
@@ -752,6 +764,7 @@ write_response (FakeGraph *fg, SoupServerMessage *msg, FakeReq *req, FakeResp *r
   }
   if (req->log)
     req->log->status = resp->status;
+  fake_trace (req, resp->status);
 }
 
 static void

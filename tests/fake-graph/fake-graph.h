@@ -127,6 +127,9 @@ JsonNode *fake_graph_message_json (FakeGraph *fg, const char *chat_id, const cha
 /* The `interval` (seconds) the device code endpoint declares (default 1). Polls sooner than
  * 80% of it after the previous poll get slow_down (and +5 s); 0 = poll as fast as you like. */
 void fake_graph_set_device_interval (FakeGraph *fg, guint seconds);
+/* Every access token issued so far, expired ones included (newly allocated strings; free the
+ * array with g_ptr_array_unref). For tests that check no secret leaks into logs. */
+GPtrArray *fake_graph_issued_access_tokens (FakeGraph *fg);
 /* How long device codes live (expires_in, default 900 s); after that: expired_token. */
 void fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds);
 

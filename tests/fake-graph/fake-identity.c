@@ -216,6 +216,18 @@ fake_graph_revoke_refresh_tokens (FakeGraph *fg)
     ((RefreshToken *) value)->revoked = TRUE;
 }
 
+GPtrArray *
+fake_graph_issued_access_tokens (FakeGraph *fg)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init (&iter, fg->identity->access);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (out, g_strdup (key));
+  return out;
+}
+
 #define DEFAULT_SCOPES \
   "Chat.ReadWrite ChatMessage.Send User.ReadBasic.All Presence.Read.All Presence.ReadWrite " \
   "offline_access"

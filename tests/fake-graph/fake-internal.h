@@ -177,6 +177,7 @@ gboolean fake_fault_take (FakeGraph *fg, const char *method, const char *path,
                           gboolean in_batch, FakeFaultInfo *info);
 FakeGraph *fake_graph_new_empty (void);
 FakeRequest *fake_log_add (FakeGraph *fg, FakeReq *req);
+void fake_trace (FakeReq *req, guint status);   /* FAKE_GRAPH_TRACE=1 */
 
 /* ---- responses ---- */
 void fake_resp_header (FakeResp *resp, const char *name, const char *value);
