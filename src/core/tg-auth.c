@@ -370,7 +370,7 @@ accept_tokens (TgAuth *auth, JsonObject *reply, const char *how, GError **error)
       json_object_unref (claims);
     }
 
-  g_debug ("%s, token expires in %.0f s", how, expires_in);
+  g_debug ("%s, expires in %.0f s", how, expires_in);
 
   if (refresh != NULL && *refresh != '\0'
       && (auth->refresh_token == NULL || !g_str_equal (auth->refresh_token, refresh)))
@@ -481,7 +481,7 @@ on_poll_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
 
   if (status == 200)
     {
-      if (accept_tokens (auth, reply, "signed in with a device code", &failure))
+      if (accept_tokens (auth, reply, "token issued for the device code", &failure))
         acquire_complete (op, NULL);
       else
         acquire_complete (op, failure);
