@@ -1180,7 +1180,15 @@ tb_init (void)
                          &tb.signal_handle, PURPLE_CALLBACK (on_chat_topic_changed), NULL);
 
   if (purple_find_prpl (TB_PLUGIN_ID) == NULL)
-    g_error ("test bed: %s did not register %s", plugin_file, TB_PLUGIN_ID);
+    {
+      /* libpurple said why in its debug output (e.g. "undefined symbol: …"). */
+      GString *why = g_string_new (NULL);
+      g_auto (GStrv) lines = g_strsplit (tb.debug->str, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (strstr (lines[i], plugin_file) != NULL)
+          g_string_append_printf (why, "\n  %s", lines[i]);
+      g_error ("test bed: %s did not register %s%s", plugin_file, TB_PLUGIN_ID, why->str);
+    }
 }
 
 typedef struct {
