@@ -29,8 +29,7 @@ void tgp_chat_on_chat_changed (TgpAccount *ta, const TgSyncChatChange *change);
 void tgp_chat_on_chat_removed (TgpAccount *ta, const char *chat_id);
 
 /* ---- prpl callbacks ---- */
-GList *tgp_chat_info (PurpleConnection *gc);                       /* gc may be NULL */
-GHashTable *tgp_chat_info_defaults (PurpleConnection *gc, const char *chat_name);
+/* (chat_info and chat_info_defaults — components `id` and `topic` — are in tgp-plugin.c.) */
 char *tgp_chat_get_name (GHashTable *components);
 void tgp_chat_join (PurpleConnection *gc, GHashTable *components);
 int tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageFlags flags);
@@ -38,6 +37,8 @@ void tgp_chat_leave (PurpleConnection *gc, int id);
 void tgp_chat_set_topic (PurpleConnection *gc, int id, const char *topic);
 PurpleRoomlist *tgp_chat_roomlist_get_list (PurpleConnection *gc);
 void tgp_chat_roomlist_cancel (PurpleRoomlist *list);
+/* Display names of participants (libpurple 2.14 asks with OPT_PROTO_UNIQUE_CHATNAME). */
+char *tgp_chat_get_cb_alias (PurpleConnection *gc, int id, const char *who);
 
 /* ---- for the commands (tgp-commands.c) ---- */
 /* The Teams chat id of a conversation (chat or IM) of this plugin, NULL when unknown. */
@@ -46,7 +47,8 @@ const char *tgp_chat_conv_chat_id (PurpleConversation *conv);
  * non-NULL. */
 void tgp_chat_topic_command (PurpleConversation *conv, const char *topic);
 
-/* Frees the module's per-account state (from tgp_account_on_close). */
-void tgp_chat_account_closed (TgpAccount *ta);
+/* From the plugin's load / unload: per-conversation state follows the conversations. */
+void tgp_chat_plugin_load (PurplePlugin *plugin);
+void tgp_chat_plugin_unload (PurplePlugin *plugin);
 
 G_END_DECLS

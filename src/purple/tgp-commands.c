@@ -1,0 +1,337 @@
+/* tgp-commands — slash commands of Teams conversations (see tgp-commands.h). */
+#include "purple/tgp-commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/tg-chats.h"
+#include "purple/tgp-account.h"
+#include "purple/tgp-chat.h"
+#include "purple/tgp-message.h"
+#include "purple/tgp-sync.h"
+
+#define DBG "teams-graph"
+
+#define HISTORY_DEFAULT 20
+#define HISTORY_MAX 500
+#define HISTORY_PAGE 50        /* Graph's largest $top for chat messages */
+
+/* Where a command applies. */
+typedef enum {
+  IN_IM = 1 << 0,
+  IN_CHAT = 1 << 1,
+} Where;
+
+typedef struct {
+  const char *name;
+  const char *args;        /* purple_cmd_register's spec; every argument is optional */
+  Where where;
+  PurpleCmdRet (*handler) (PurpleConversation *conv, const char *cmd, char **args, char **error,
+                           void *data);
+  const char *help;
+} TgpCommand;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers                                                                                     */
+
+/* The conversation's account, when it is connected; else sets *error. */
+static TgpAccount *
+conv_account (PurpleConversation *conv, char **error)
+{
+  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+
+  if (ta == NULL || tgp_account_is_closed (ta) || !ta->ready)
+    {
+      *error = g_strdup ("Not connected to Teams.");
+      return NULL;
+    }
+  return ta;
+}
+
+static const char *
+first_arg (char **args)
+{
+  if (args == NULL || args[0] == NULL)
+    return NULL;
+  return *args[0] != '\0' ? args[0] : NULL;
+}
+
+/* A conversation, found again after an asynchronous call (it may have been closed). */
+typedef struct {
+  TgpAccount *ta;
+  PurpleConversationType type;
+  char *name;
+} ConvRef;
+
+static void
+conv_ref_init (ConvRef *ref, TgpAccount *ta, PurpleConversation *conv)
+{
+  ref->ta = tgp_account_ref (ta);
+  ref->type = purple_conversation_get_type (conv);
+  ref->name = g_strdup (purple_conversation_get_name (conv));
+}
+
+static void
+conv_ref_clear (ConvRef *ref)
+{
+  tgp_account_unref (ref->ta);
+  g_free (ref->name);
+}
+
+static PurpleConversation *
+conv_ref_get (ConvRef *ref)
+{
+  if (tgp_account_is_closed (ref->ta))
+    return NULL;
+  return purple_find_conversation_with_account (ref->type, ref->name, ref->ta->account);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* /history [n]                                                                                */
+
+typedef struct {
+  ConvRef conv;
+  char *chat_id;
+  guint wanted;
+  GPtrArray *pages;        /* GPtrArray* of TgMessage*, newest page first */
+  guint count;
+} History;
+
+static void
+history_free (History *h)
+{
+  conv_ref_clear (&h->conv);
+  g_free (h->chat_id);
+  g_ptr_array_unref (h->pages);
+  g_free (h);
+}
+
+/* Writes one history message, marked as history (delayed, not logged again). */
+static void
+history_write (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, TgMessage *msg)
+{
+  g_autofree char *html = NULL;
+  g_autofree char *who = NULL;
+  PurpleMessageFlags flags = 0;
+  time_t when = 0;
+
+  tgp_message_render (ta, msg, TG_SYNC_MSG_DELAYED, &html, &flags, &when);
+  flags |= PURPLE_MESSAGE_DELAYED | PURPLE_MESSAGE_NO_LOG;
+  if (flags & PURPLE_MESSAGE_SYSTEM)
+    {
+      purple_conversation_write (conv, NULL, html, flags, when);
+      return;
+    }
+  if (flags & PURPLE_MESSAGE_SEND)
+    who = g_strdup (purple_conversation_get_type (conv) == PURPLE_CONV_TYPE_CHAT
+                    ? purple_conv_chat_get_nick (PURPLE_CONV_CHAT (conv))
+                    : purple_account_get_username (ta->account));
+  else
+    who = tgp_message_sender_name (ta, chat, msg);
+  if (who == NULL || *who == '\0')
+    {
+      g_free (who);
+      who = g_strdup (msg->from_display_name != NULL ? msg->from_display_name : "unknown");
+    }
+  if (purple_conversation_get_type (conv) == PURPLE_CONV_TYPE_CHAT)
+    purple_conv_chat_write (PURPLE_CONV_CHAT (conv), who, html, flags, when);
+  else
+    purple_conv_im_write (PURPLE_CONV_IM (conv), who, html, flags, when);
+}
+
+static void
+history_show (History *h, PurpleConversation *conv)
+{
+  TgpAccount *ta = h->conv.ta;
+  TgSync *sync = tgp_sync_get (ta);
+  const TgChat *chat = sync != NULL ? tg_sync_get_chat (sync, h->chat_id) : NULL;
+  guint skip = h->count > h->wanted ? h->count - h->wanted : 0;
+  g_autofree char *head = NULL;
+
+  if (h->count == 0)
+    {
+      purple_conversation_write (conv, NULL, "No messages in this chat yet.",
+                                 PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
+      return;
+    }
+  head = g_strdup_printf ("Last %u message%s:", MIN (h->count, h->wanted),
+                          MIN (h->count, h->wanted) == 1 ? "" : "s");
+  purple_conversation_write (conv, NULL, head, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+                             time (NULL));
+  /* Pages are newest first, each oldest first: walk them backwards. */
+  for (guint p = h->pages->len; p > 0; p--)
+    {
+      GPtrArray *page = g_ptr_array_index (h->pages, p - 1);
+
+      for (guint i = 0; i < page->len; i++)
+        {
+          if (skip > 0)
+            {
+              skip--;
+              continue;
+            }
+          history_write (ta, conv, chat, g_ptr_array_index (page, i));
+        }
+    }
+  purple_conversation_write (conv, NULL, "End of history.",
+                             PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
+}
+
+static void on_history_page (GObject *source, GAsyncResult *result, gpointer data);
+
+static void
+history_fetch (History *h, const char *next_link)
+{
+  guint left = h->wanted - h->count;
+
+  tg_chats_list_messages_async (h->conv.ta->graph, h->chat_id, next_link,
+                                MIN (left, HISTORY_PAGE), TRUE, h->conv.ta->cancellable,
+                                on_history_page, h);
+}
+
+static void
+on_history_page (GObject *source, GAsyncResult *result, gpointer data)
+{
+  History *h = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *next = NULL;
+  GPtrArray *page;
+  PurpleConversation *conv;
+
+  if (tgp_account_is_closed (h->conv.ta))
+    {
+      history_free (h);
+      return;
+    }
+  page = tg_chats_list_messages_finish (h->conv.ta->graph, result, &next, &error);
+  conv = conv_ref_get (&h->conv);
+  if (conv == NULL)
+    {
+      if (page != NULL)
+        g_ptr_array_unref (page);
+      history_free (h);
+      return;
+    }
+  if (page == NULL)
+    {
+      g_autofree char *line = g_strdup_printf ("Could not read the history: %s", error->message);
+      g_autofree char *escaped = g_markup_escape_text (line, -1);
+
+      purple_conversation_write (conv, NULL, escaped, PURPLE_MESSAGE_ERROR, time (NULL));
+      history_free (h);
+      return;
+    }
+  g_ptr_array_add (h->pages, page);
+  h->count += page->len;
+  if (h->count < h->wanted && next != NULL && page->len > 0)
+    {
+      history_fetch (h, next);
+      return;
+    }
+  history_show (h, conv);
+  history_free (h);
+}
+
+static PurpleCmdRet
+cmd_history (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  TgpAccount *ta = conv_account (conv, error);
+  const char *arg = first_arg (args);
+  const char *chat_id;
+  long n = HISTORY_DEFAULT;
+  History *h;
+
+  if (ta == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  if (arg != NULL)
+    {
+      char *end = NULL;
+
+      n = strtol (arg, &end, 10);
+      if (end == arg || *end != '\0' || n < 1)
+        {
+          *error = g_strdup ("Usage: /history [n] — n is a number of messages (1 or more).");
+          return PURPLE_CMD_RET_FAILED;
+        }
+      if (n > HISTORY_MAX)
+        n = HISTORY_MAX;
+    }
+  chat_id = tgp_chat_conv_chat_id (conv);
+  if (chat_id == NULL)
+    {
+      *error = g_strdup ("There is no Teams chat with this person yet.");
+      return PURPLE_CMD_RET_FAILED;
+    }
+  h = g_new0 (History, 1);
+  conv_ref_init (&h->conv, ta, conv);
+  h->chat_id = g_strdup (chat_id);
+  h->wanted = (guint) n;
+  h->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  history_fetch (h, NULL);
+  return PURPLE_CMD_RET_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* /topic [text]                                                                               */
+
+static PurpleCmdRet
+cmd_topic (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  TgpAccount *ta = conv_account (conv, error);
+  const char *arg = first_arg (args);
+  g_autofree char *plain = NULL;
+
+  if (ta == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  if (arg != NULL)
+    {
+      plain = purple_markup_strip_html (arg);
+      g_strstrip (plain);
+    }
+  tgp_chat_topic_command (conv, plain);
+  return PURPLE_CMD_RET_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The table                                                                                   */
+
+static const TgpCommand commands[] = {
+  { "history", "w", IN_IM | IN_CHAT, cmd_history,
+    "history [n]:  Show the last n messages of this Teams chat (default 20), system messages "
+    "included, oldest first." },
+  { "topic", "s", IN_CHAT, cmd_topic,
+    "topic [text]:  Show the topic of this Teams group chat, or set it to text." },
+};
+
+static PurpleCmdId command_ids[G_N_ELEMENTS (commands)];
+
+void
+tgp_commands_register (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      const TgpCommand *c = &commands[i];
+      PurpleCmdFlag flags = PURPLE_CMD_FLAG_PRPL_ONLY | PURPLE_CMD_FLAG_ALLOW_WRONG_ARGS;
+
+      if (command_ids[i] != 0)
+        continue;
+      if (c->where & IN_IM)
+        flags |= PURPLE_CMD_FLAG_IM;
+      if (c->where & IN_CHAT)
+        flags |= PURPLE_CMD_FLAG_CHAT;
+      command_ids[i] = purple_cmd_register (c->name, c->args, PURPLE_CMD_P_PRPL, flags,
+                                            TGP_PLUGIN_ID, (PurpleCmdFunc) c->handler, c->help,
+                                            NULL);
+    }
+}
+
+void
+tgp_commands_unregister (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (command_ids[i] != 0)
+      {
+        purple_cmd_unregister (command_ids[i]);
+        command_ids[i] = 0;
+      }
+}
