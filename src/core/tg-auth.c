@@ -238,11 +238,11 @@ reply_error (guint status, JsonObject *reply, const char *what)
   const char *code = tg_json_string (reply, "error");
 
   if (status == 429 || (status >= 500 && status <= 599))
-    {
-      GError *error = g_error_new (TG_ERROR, tg_error_code_for_status (status),
-                                   "The sign-in server could not %s (HTTP %u)", what, status);
-      return error;
-    }
+    return g_error_new (TG_ERROR, tg_error_code_for_status (status),
+                        "The sign-in server could not %s (HTTP %u)", what, status);
+  if (g_strcmp0 (code, "temporarily_unavailable") == 0)
+    return g_error_new (TG_ERROR, TG_ERROR_SERVER,
+                        "The sign-in server could not %s (temporarily unavailable)", what);
   if (is_config_error (code))
     {
       g_autofree char *text = oauth_error_text (reply, status);
@@ -460,7 +460,8 @@ on_poll_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
   const char *code = tg_json_string (reply, "error");
   GError *failure = NULL;
 
-  if (error != NULL || status == 429 || (status >= 500 && status <= 599))
+  if (error != NULL || status == 429 || (status >= 500 && status <= 599)
+      || g_strcmp0 (code, "temporarily_unavailable") == 0)
     {
       /* A passing network or server fault must not throw away a sign-in the user is doing. */
       if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
