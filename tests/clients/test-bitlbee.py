@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""bitlbee (the IRC gateway to libpurple) with the built plugin, against the Graph emulator.
+
+bitlbee runs in inetd mode with its stdin/stdout on one end of a socketpair; this test speaks IRC
+on the other end, as a user would: it adds the account, signs in with the device code, receives
+an IM from bob and replies, joins the group chat "Release planning", sees its topic, talks there,
+hears carol, changes the topic (IRC TOPIC → the prpl's set_chat_topic) and removes a member
+(IRC KICK → the plugin's /kick command). What the plugin sent is checked in the emulator's
+request log. Prints TAP; skipped only when bitlbee is not installed.
+"""
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clientlib import Tap, Deadline, FakeGraph, build_dir, kill_tree, wait_until  # noqa: E402
+
+BITLBEE = os.environ.get("BITLBEE", "/usr/sbin/bitlbee")
+HERE = os.path.dirname(os.path.abspath(__file__))
+TENANT = os.path.join(HERE, "tenant.json")
+ME = "alice@contoso.com"
+NICK = "tester"
+# The chats of tests/clients/tenant.json.
+GROUP_TOPIC = "Release planning"
+# IMs, group chats and the commands come with the messaging work (issues 3 and 4); until it has
+# landed the test covers loading the plugin and signing in.
+MESSAGING = False
+
+
+class Irc:
+    """A line-oriented IRC client on one end of the socketpair."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.lines = []      # every line received, in order
+        self.closed = False
+
+    def send(self, line):
+        self.sock.sendall((line + "\r\n").encode())
+
+    def say(self, target, text):
+        self.send("PRIVMSG %s :%s" % (target, text))
+
+    def root(self, text):
+        self.say("&bitlbee", text)
+
+    def pump(self, timeout):
+        if self.closed:
+            time.sleep(min(timeout, 0.2))
+            return
+        r, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
+        if not r:
+            return
+        data = self.sock.recv(65536)
+        if not data:
+            self.closed = True
+            return
+        self.buf += data
+        while b"\n" in self.buf:
+            raw, self.buf = self.buf.split(b"\n", 1)
+            line = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+            self.lines.append(line)
+            if line.startswith("PING "):
+                self.send("PONG " + line[5:])
+
+    def mark(self):
+        return len(self.lines)
+
+    def expect(self, pred, until, start=0):
+        """The first line at index >= start for which pred(parsed) is true, waiting until the
+        monotonic time `until`; None when none came."""
+        i = start
+        while True:
+            while i < len(self.lines):
+                m = parse(self.lines[i])
+                i += 1
+                if m and pred(m):
+                    return m
+            left = until - time.monotonic()
+            if left <= 0 or self.closed:
+                return None
+            self.pump(min(left, 0.25))
+
+    def tail(self, start=0, n=25):
+        return "\n".join(self.lines[start:][-n:])
+
+
+def parse(line):
+    """{'nick', 'cmd', 'params', 'text', 'line'} of one IRC line."""
+    prefix = ""
+    rest = line
+    if rest.startswith(":"):
+        prefix, _, rest = rest[1:].partition(" ")
+    trailing = None
+    if " :" in rest:
+        rest, _, trailing = rest.partition(" :")
+    parts = rest.split()
+    if not parts:
+        return None
+    params = parts[1:]
+    if trailing is not None:
+        params.append(trailing)
+    return {"nick": prefix.split("!", 1)[0], "cmd": parts[0].upper(), "params": params,
+            "text": params[-1] if params else "", "line": line}
+
+
+def from_root(m):
+    """A line from bitlbee's root user (or the server) in &bitlbee or to us."""
+    return m["cmd"] in ("PRIVMSG", "NOTICE") and m["nick"] in ("root", "localhost", "")
+
+
+def main():
+    if not os.access(BITLBEE, os.X_OK):
+        Tap.skip_all("bitlbee not installed (%s)" % BITLBEE)
+    plugin = os.path.join(build_dir(), "libteams-graph.so")
+
+    tap = Tap(14 if MESSAGING else 5)
+    tmp = tempfile.mkdtemp(prefix="tg-bitlbee.")
+    fg = None
+    bee = None
+    irc = None
+    try:
+        # ---- the emulator ----
+        try:
+            fg = FakeGraph(TENANT, stderr_path=os.path.join(tmp, "fake-graph.log"))
+        except (OSError, RuntimeError) as e:
+            tap.ok(False, "fake-graph starts with tests/clients/tenant.json", e)
+            tap.finish("no emulator")
+            return
+
+        ONE_ON_ONE = fg.chat_id(one_on_one_with="bob@contoso.com")
+        GROUP = fg.chat_id(topic=GROUP_TOPIC)
+        if not (ONE_ON_ONE and GROUP):
+            tap.ok(False, "tests/clients/tenant.json has the alice-bob and %r chats"
+                   % GROUP_TOPIC, fg.chats())
+            tap.finish("tenant incomplete")
+            return
+
+        # ---- bitlbee, inetd mode, on a socketpair ----
+        conf_dir = os.path.join(tmp, "config")
+        plugin_dir = os.path.join(tmp, "plugins")
+        os.makedirs(conf_dir)
+        os.makedirs(os.path.join(plugin_dir, "purple"))
+        shutil.copy(plugin, os.path.join(plugin_dir, "purple", "libteams-graph.so"))
+        conf = os.path.join(tmp, "bitlbee.conf")
+        with open(conf, "w") as f:
+            f.write("[settings]\nRunMode = Inetd\nAuthMode = Open\nConfigDir = %s\n"
+                    "PluginDir = %s\n" % (conf_dir, plugin_dir))
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ, HOME=tmp, GIO_USE_PROXY_RESOLVER="dummy",
+                   no_proxy="*", NO_PROXY="*")
+        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
+            env.pop(k, None)
+        bee_err = open(os.path.join(tmp, "bitlbee.stderr"), "wb")
+        bee = subprocess.Popen([BITLBEE, "-I", "-c", conf, "-d", conf_dir], stdin=theirs,
+                               stdout=theirs, stderr=bee_err, env=env, cwd=tmp,
+                               start_new_session=True)
+        theirs.close()
+        bee_err.close()
+        irc = Irc(ours)
+        dl = Deadline(total=80, per_wait=20)
+
+        irc.send("NICK " + NICK)
+        irc.send("USER %s 0 * :Real-client test" % NICK)
+        welcome = irc.expect(lambda m: m["cmd"] == "JOIN" and m["nick"] == NICK, dl.next())
+        if not welcome:
+            tap.ok(False, "bitlbee accepts the IRC connection", irc.tail())
+            tap.finish("no IRC session")
+            return
+
+        # 1. The plugin is loaded: the account can be added with protocol teams-graph.
+        at = irc.mark()
+        irc.root("account add teams-graph " + ME)
+        m = irc.expect(lambda m: from_root(m) and re.search(
+            r"successfully added|Unknown protocol|not installed", m["text"], re.I),
+            dl.next(), at)
+        added = bool(m) and "successfully added" in m["text"].lower()
+        if not tap.ok(added, "bitlbee loads the plugin: account add teams-graph %s" % ME,
+                      irc.tail(at)):
+            tap.finish("plugin not loaded")
+            return
+
+        # 2. The account options are settings of the bitlbee account.
+        at = irc.mark()
+        irc.root("account teams-graph set graph_url " + fg.graph_url)
+        irc.root("account teams-graph set login_url " + fg.login_url)
+        irc.root("account teams-graph set poll_interval 1")
+        irc.root("set handle_unknown add_private")
+        got = []
+        for key, val in (("graph_url", fg.graph_url), ("login_url", fg.login_url),
+                         ("poll_interval", "1"), ("handle_unknown", "add_private")):
+            m = irc.expect(lambda m, k=key, v=val: from_root(m) and
+                           m["text"].startswith(k) and v in m["text"], dl.next(5), at)
+            got.append(bool(m))
+        tap.ok(all(got), "graph_url, login_url, poll_interval (an integer) and "
+               "handle_unknown are set", irc.tail(at))
+
+        # 3. Sign-in: the device code and the URL to enter it at reach &bitlbee.
+        at = irc.mark()
+        irc.root("account on")
+        url_re = re.compile(r"https?://[^\s\x02\x1f'\"<>]+")
+        code_msg = irc.expect(lambda m: from_root(m) and url_re.search(m["text"]) and
+                              re.search(r"\bcode\b", m["text"], re.I), dl.next(), at)
+        code = fg.user_code()
+        shown = "\n".join(l for l in irc.lines[at:] if "PRIVMSG" in l or "NOTICE" in l)
+        tap.ok(code_msg and code and code in shown,
+               "the device-code sign-in text (URL and code %s) reaches &bitlbee" % (code or "?"),
+               irc.tail(at))
+
+        # 4. The emulator approves the code; the account gets logged in.
+        logged = irc.expect(lambda m: from_root(m) and "logged in" in m["text"].lower(),
+                            dl.next(), at)
+        if not tap.ok(logged, "the account is logged in", irc.tail(at)):
+            tap.finish("not signed in")
+            return
+
+        if MESSAGING:
+            messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP)
+
+        # The end: bitlbee is still alive and talking.
+        at = irc.mark()
+        irc.send("PING :still-there")
+        pong = irc.expect(lambda m: m["cmd"] == "PONG", time.monotonic() + 5, at)
+        tap.ok(pong and bee.poll() is None, "bitlbee is still running and answering",
+               irc.tail(at))
+    except Exception as e:  # a bug in the test itself: fail visibly, never hang
+        tap.ok(False, "test script error: %r" % e)
+        tap.finish("test script error")
+    finally:
+        if irc is not None:
+            try:
+                irc.send("QUIT :done")
+            except OSError:
+                pass
+            irc.sock.close()
+        kill_tree(bee)
+        if fg is not None:
+            fg.stop()
+        # On failure, the tail of what bitlbee and the emulator said helps.
+        for name in ("bitlbee.stderr", "fake-graph.log"):
+            p = os.path.join(tmp, name)
+            if (tap.failed or os.environ.get("TG_VERBOSE")) and os.path.exists(p):
+                with open(p, errors="replace") as f:
+                    tap.diag("---- %s (tail)\n%s" % (name, f.read()[-2000:]))
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP):
+    """Tests 5-13: an IM in and out, the group chat joined, its topic, lines in and out,
+    IRC TOPIC and KICK."""
+    # 5. An IM injected from bob arrives as a private message from bob's nick.
+    token = uuid.uuid4().hex[:8]
+    at = irc.mark()
+    fg.inject(ONE_ON_ONE, "bob@contoso.com", "<p>Hi Alice, build %s is green</p>" % token)
+    im = irc.expect(lambda m: m["cmd"] == "PRIVMSG" and m["params"][0] == NICK and
+                    token in m["text"], dl.next(), at)
+    bob = im["nick"] if im else None
+    tap.ok(im and bob.lower().startswith("bob"),
+           "an IM from bob arrives as a PRIVMSG from %s" % (bob or "bob"), irc.tail(at))
+
+    # 6. A reply to bob's nick is posted to the one-on-one chat.
+    token = uuid.uuid4().hex[:8]
+    irc.say(bob or "bob", "Thanks Bob, shipping %s" % token)
+    posted = fg.wait_request("POST", "/v1.0/chats/%s/messages" % ONE_ON_ONE, token,
+                             dl.next())
+    tap.ok(posted, "the reply is POSTed to /chats/<alice-bob chat>/messages",
+           irc.tail(at))
+
+    # 7. The group chat joins as #release.
+    at = irc.mark()
+    irc.root("chat add teams-graph %s #release" % GROUP)
+    irc.expect(lambda m: from_root(m) and "chat" in m["text"].lower(), dl.next(5), at)
+    irc.send("JOIN #release")
+    joined = irc.expect(lambda m: m["cmd"] == "JOIN" and m["nick"] == NICK and
+                        "#release" in m["params"], dl.next(), at)
+    tap.ok(joined, "chat add teams-graph <group chat id> #release, JOIN #release",
+           irc.tail(at))
+
+    # 8. Its topic is the chat's topic.
+    topic = irc.expect(lambda m: (m["cmd"] == "332" and "#release" in m["params"]) or
+                       (m["cmd"] == "TOPIC" and m["params"][0] == "#release"),
+                       dl.next(), at)
+    tap.ok(topic and topic["text"] == GROUP_TOPIC,
+           "the topic of #release is %r" % GROUP_TOPIC, irc.tail(at))
+
+    # 9. The members are in the channel, by nick.
+    names = " ".join(m["text"] for m in map(parse, irc.lines[at:])
+                     if m and m["cmd"] == "353")
+    names += " " + " ".join(m["nick"] for m in map(parse, irc.lines[at:])
+                            if m and m["cmd"] == "JOIN")
+    if not ("bob" in names and "carol" in names):
+        irc.expect(lambda m: m["cmd"] == "JOIN" and m["nick"].startswith("carol"),
+                   dl.next(5), at)
+        names += " " + " ".join(m["nick"] for m in map(parse, irc.lines[at:])
+                                if m and m["cmd"] == "JOIN")
+    tap.ok("bob" in names and "carol" in names, "bob and carol are in #release",
+           irc.tail(at))
+
+    # 10. A line said in #release is posted to the group chat.
+    token = uuid.uuid4().hex[:8]
+    irc.say("#release", "Release notes draft %s is up" % token)
+    posted = fg.wait_request("POST", "/v1.0/chats/%s/messages" % GROUP, token, dl.next())
+    tap.ok(posted, "a line said in #release is POSTed to /chats/<group chat>/messages",
+           irc.tail(at))
+
+    # 11. A line from carol in the group chat arrives in #release.
+    token = uuid.uuid4().hex[:8]
+    at = irc.mark()
+    fg.inject(GROUP, "carol@contoso.com", "<p>QA sign-off for %s done</p>" % token)
+    said = irc.expect(lambda m: m["cmd"] == "PRIVMSG" and m["params"][0] == "#release" and
+                      token in m["text"], dl.next(), at)
+    tap.ok(said and said["nick"].lower().startswith("carol"),
+           "a line from carol arrives in #release from %s" % (said["nick"] if said else
+                                                              "carol"), irc.tail(at))
+
+    # 12. IRC TOPIC sets the group chat's topic (set_chat_topic → PATCH /chats/{id}).
+    token = uuid.uuid4().hex[:8]
+    at = irc.mark()
+    irc.send("TOPIC #release :Release planning %s" % token)
+    patched = fg.wait_request("PATCH", "/v1.0/chats/%s" % GROUP, token, dl.next())
+    tap.ok(patched, "TOPIC #release sends PATCH /chats/<group chat> with the new topic",
+           irc.tail(at))
+
+    # 13. IRC KICK runs the plugin's /kick command: carol is removed from the chat.
+    at = irc.mark()
+    before = len(fg.log())
+    carol = said["nick"] if said else "carol"
+    irc.send("KICK #release %s :moved to another team" % carol)
+    removed = wait_until(lambda: any(
+        e.get("method") == "DELETE" and "/chats/" in str(e.get("path")) and
+        "/members/" in str(e.get("path")) for e in fg.log()[before:]), dl.next(), 0.25)
+    tap.ok(removed, "KICK #release %s runs /kick: DELETE /chats/<group chat>/members/<id>"
+           % carol, irc.tail(at))
+
+
+if __name__ == "__main__":
+    main()
