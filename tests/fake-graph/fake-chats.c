@@ -477,7 +477,7 @@ render_pin (FakeReq *req, FakeChat *chat, FakePin *pin, gboolean with_message)
     json_object_set_member (o, "message",
                             fake_render_message (req->fg, chat, pin->message,
                                                  fake_req_prefers_unknown_enums (req)));
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 static void

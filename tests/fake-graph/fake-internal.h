@@ -316,6 +316,9 @@ JsonArray *fake_json_array (JsonObject *obj, const char *member);
 void fake_json_set_string_or_null (JsonObject *obj, const char *member, const char *value);
 void fake_json_set_time (JsonObject *obj, const char *member, gint64 ms);   /* 0 → null */
 char *fake_json_to_string (JsonNode *node);
+/* A new node owning the reference the caller held. */
+JsonNode *fake_node_take_object (JsonObject *obj);
+JsonNode *fake_node_take_array (JsonArray *arr);
 /* The user named by a "…/users('x')" or "…/users/x" bind URL. */
 FakeUser *fake_user_from_bind (FakeGraph *fg, const char *url);
 

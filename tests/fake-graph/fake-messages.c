@@ -418,7 +418,7 @@ render_hosted (FakeHosted *h)
   json_object_set_string_member (o, "id", h->id);
   json_object_set_string_member (o, "contentType", h->content_type);
   json_object_set_null_member (o, "contentBytes");
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 static void

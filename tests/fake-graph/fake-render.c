@@ -63,7 +63,7 @@ fake_render_user (FakeGraph *fg, FakeUser *u, const char *select)
     for (guint i = 0; default_user_fields[i]; i++)
       set_user_field (o, u, default_user_fields[i]);
   }
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 JsonNode *
@@ -74,7 +74,7 @@ fake_render_presence (FakeUser *u, const char *id)
   json_object_set_string_member (o, "availability", u ? u->availability : "PresenceUnknown");
   json_object_set_string_member (o, "activity", u ? u->activity : "PresenceUnknown");
   json_object_set_null_member (o, "statusMessage");
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 /* ---- members ---- */
@@ -94,7 +94,7 @@ fake_render_member (FakeGraph *fg, FakeChat *chat, FakeMember *m)
   json_object_set_string_member (o, "userId", m->user->id);
   fake_json_set_string_or_null (o, "email", m->user->mail);
   json_object_set_string_member (o, "tenantId", fg->tenant_id);
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 char *
@@ -193,7 +193,7 @@ fake_render_message (FakeGraph *fg, FakeChat *chat, FakeMessage *m, gboolean inc
     json_object_set_member (o, "mentions", json_node_copy (m->mentions));
   }
   json_object_set_array_member (o, "reactions", render_reactions (fg, m));
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 JsonNode *
@@ -210,7 +210,7 @@ fake_render_preview (FakeGraph *fg, FakeChat *chat, gboolean include_unknown)
   set_event_detail (o, m);
   json_object_set_object_member (o, "body", body_object (m));
   set_from (fg, o, m);
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }
 
 /* ---- chats ---- */
@@ -265,5 +265,5 @@ fake_render_chat (FakeGraph *fg, FakeChat *chat, gboolean with_preview, gboolean
                                                        g_ptr_array_index (chat->members, i)));
     json_object_set_array_member (o, "members", arr);
   }
-  return json_node_init_object (json_node_alloc (), o);
+  return fake_node_take_object (o);
 }

@@ -341,8 +341,8 @@ message_append (FakeGraph *fg, FakeChat *chat, gint64 created)
   m->modified = created;
   m->id = g_strdup_printf ("%" G_GINT64_FORMAT, created);
   m->importance = g_strdup ("normal");
-  m->mentions = json_node_init_array (json_node_alloc (), json_array_new ());
-  m->attachments = json_node_init_array (json_node_alloc (), json_array_new ());
+  m->mentions = fake_node_take_array (json_array_new ());
+  m->attachments = fake_node_take_array (json_array_new ());
   m->reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) reaction_free);
   m->hosted = g_ptr_array_new_with_free_func ((GDestroyNotify) hosted_free);
   g_ptr_array_add (chat->messages, m);
@@ -665,7 +665,7 @@ fake_build_mentions (FakeGraph *fg, FakeChat *chat, const char *html,
     g_free (text);
     json_array_add_object_element (arr, mo);
   }
-  return json_node_init_array (json_node_alloc (), arr);
+  return fake_node_take_array (arr);
 }
 
 void

@@ -187,6 +187,22 @@ fake_json_set_time (JsonObject *obj, const char *member, gint64 ms)
   g_free (text);
 }
 
+JsonNode *
+fake_node_take_object (JsonObject *obj)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, obj);
+  return node;
+}
+
+JsonNode *
+fake_node_take_array (JsonArray *arr)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, arr);
+  return node;
+}
+
 char *
 fake_json_to_string (JsonNode *node)
 {
