@@ -1273,6 +1273,7 @@ tb_fake_new (const char *me_upn)
 
   if (!fake_graph_listen (fg, 0, &error))
     g_error ("test bed: the emulator cannot listen: %s", error->message);
+  fake_graph_set_device_interval (fg, 0);
   g_ptr_array_add (tb.fakes, fg);
   return fg;
 }
@@ -1288,6 +1289,19 @@ tb_account_new (FakeGraph *fg, const char *upn)
       purple_account_set_string (account, "graph_url", fake_graph_graph_url (fg));
       purple_account_set_string (account, "login_url", fake_graph_base_url (fg));
     }
+  return account;
+}
+
+PurpleAccount *
+tb_account_new_signed_in (FakeGraph *fg, const char *upn)
+{
+  PurpleAccount *account = tb_account_new (fg, upn);
+  char *refresh_token = fake_graph_issue_refresh_token (fg);
+
+  purple_account_set_remember_password (account, TRUE);
+  purple_account_set_password (account, refresh_token);
+  memset (refresh_token, 0, strlen (refresh_token));
+  g_free (refresh_token);
   return account;
 }
 

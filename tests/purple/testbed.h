@@ -13,7 +13,7 @@
  *   test_hello (void)
  *   {
  *     FakeGraph *fg = tb_fake_new ("alice@contoso.com");     // emulator on 127.0.0.1:<any>
- *     PurpleAccount *acc = tb_account_new (fg, "alice@contoso.com");
+ *     PurpleAccount *acc = tb_account_new (fg, "alice@contoso.com");   // or _signed_in: no prompt
  *     TbEvent *ev;
  *
  *     tb_account_connect (acc);
@@ -36,7 +36,12 @@
  * (default 20 s, × $TB_TIMEOUT_SCALE) that fails the test and prints the events and the end of
  * the debug log; never assert on elapsed time. The test bed never reconnects an account by
  * itself (libpurple leaves that to the UI): a test sees each connection error exactly once.
- * $TB_VERBOSE=1 also prints the debug log to stderr as it happens.
+ * $TB_VERBOSE=1 also prints the debug log (and each event) to stderr as it happens.
+ *
+ * The plugin's per-connection state is reachable for white-box steps: include
+ * "purple/tgp-account.h" and use (TgpAccount *) tb_account_protocol_data (acc), e.g. to send a
+ * Graph request through ta->graph with ta->cancellable (the test links its own copy of the core,
+ * which works on the plugin's objects: same code, same layout).
  */
 #pragma once
 #include <purple.h>
@@ -109,11 +114,15 @@ void tb_reset (void);
 
 /* ---- the emulator and accounts ---- */
 /* A FakeGraph listening on 127.0.0.1 (any port), freed by tb_reset. Device codes are
- * auto-approved after 1 poll (the emulator's default). */
+ * auto-approved after 1 poll (the emulator's default) and may be polled without waiting
+ * (device interval 0), so a device code sign-in costs milliseconds. */
 FakeGraph *tb_fake_new (const char *me_upn);
 /* A prpl-teams-graph account `upn` (added to libpurple's account list, not yet enabled) whose
  * graph_url/login_url point at `fg` (when non-NULL). */
 PurpleAccount *tb_account_new (FakeGraph *fg, const char *upn);
+/* The same, with a refresh token from the emulator as the remembered password: connecting
+ * signs in without a device code prompt (what most messaging scenarios want). */
+PurpleAccount *tb_account_new_signed_in (FakeGraph *fg, const char *upn);
 /* Enables the account for the test bed UI with an available status: libpurple connects it. */
 void tb_account_connect (PurpleAccount *account);
 /* Disables it: libpurple disconnects (calls the prpl's close) synchronously. */
