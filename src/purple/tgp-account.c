@@ -6,6 +6,9 @@
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-url.h"
+#include "purple/tgp-blist.h"
+#include "purple/tgp-im.h"
+#include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
 
@@ -387,7 +390,9 @@ void
 tgp_account_on_ready (TgpAccount *ta)
 {
   /* EXTEND HERE: start the buddy list, conversations, sync and presence modules. */
-  (void) ta;
+  tgp_blist_start (ta);
+  tgp_im_start (ta);
+  tgp_sync_start (ta);     /* last: its events go to the modules above */
 }
 
 void
@@ -396,7 +401,9 @@ tgp_account_on_close (TgpAccount *ta)
   /* EXTEND HERE: stop timers and free the state of the modules started in on_ready
    * (requests need no care: they were cancelled and their callbacks will find the account
    * closed). */
-  (void) ta;
+  tgp_sync_stop (ta);      /* first: no sync event after this */
+  tgp_im_stop (ta);
+  tgp_blist_stop (ta);
 }
 
 void

@@ -10,6 +10,8 @@
 #include <purple.h>
 
 #include "purple/tgp-account.h"
+#include "purple/tgp-blist.h"
+#include "purple/tgp-im.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -139,6 +141,9 @@ static PurplePluginProtocolInfo prpl_info = {
   .chat_info_defaults = tgp_plugin_chat_info_defaults,
   .login = tgp_account_login,
   .close = tgp_account_close,
+  .send_im = tgp_im_send,
+  .normalize = tgp_blist_normalize,
+  .offline_message = tgp_blist_offline_message,
   .struct_size = sizeof (PurplePluginProtocolInfo),
 };
 
