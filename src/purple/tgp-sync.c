@@ -235,6 +235,8 @@ tgp_sync_start (TgpAccount *ta)
           /* The engine counts this one in real seconds. */
           tg_sync_set_full_refresh_interval (glue->sync,
                                              MAX (1, (guint) (FULL_REFRESH_INTERVAL * value)));
+          /* And the Graph client's retry waits (its default number of tries). */
+          tg_graph_set_retry_policy (ta->graph, 5, value);
         }
     }
   state = purple_account_get_string (ta->account, TGP_OPT_SYNC_STATE, NULL);

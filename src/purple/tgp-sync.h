@@ -13,7 +13,7 @@
  *                       a connection notice after repeated failures; otherwise the connection
  *                       ends (tgp_account_fail).
  * The hidden account setting "sync_time_scale" (a decimal, default 1) scales every wait of the
- * engine; tests set it small so that polls cost no wall time.
+ * engine and the Graph client's retry waits; tests set it small so that polls cost no wall time.
  */
 #pragma once
 #include <purple.h>

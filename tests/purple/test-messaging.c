@@ -776,6 +776,37 @@ test_im_runs_commands (void)
   g_clear_pointer (&cmd_seen, g_free);
 }
 
+/* ---- failures ---- */
+
+static void
+test_poll_failures (void)
+{
+  FakeGraph *fg = tb_fake_new (ME);
+  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = connect_new (fg);
+  TbEvent *ev;
+
+  wait_blist (acc, 1, 0);
+  wait_polls (fg, 2);
+  /* Transient: the connection stays, the user is told once, the engine recovers. */
+  fake_graph_add_fault (fg, "GET", "/v1.0/me/chats", FAKE_FAULT_STATUS, 503, NULL, 0, 0);
+  ev = tb_wait_event (TB_EV_NOTICE, "cannot be reached");
+  g_assert_nonnull (ev);
+  g_assert_null (tb_last_error (acc));
+  fake_graph_clear_faults (fg);
+  fake_graph_inject_message (fg, chat, "bob@contoso.com", "back again");
+  wait_write ("back again");
+  g_assert_cmpuint (tb_events_count (TB_EV_NOTICE, "cannot be reached"), ==, 1);
+  g_assert_null (tb_last_error (acc));
+
+  /* Not transient (access refused): the connection ends with the reason. */
+  fake_graph_add_fault (fg, "GET", "/v1.0/me/chats", FAKE_FAULT_STATUS, 403, NULL, 0, 0);
+  tb_wait_event (TB_EV_CONN_ERROR, "Could not read your chats");
+  ev = tb_last_error (acc);
+  g_assert_cmpint (ev->code, ==, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED);
+  tb_wait_disconnected (acc);
+}
+
 /* ---- cost ---- */
 
 static void
@@ -828,6 +859,7 @@ main (int argc, char **argv)
   tb_add ("/messaging/send/to-buddy", test_send_to_buddy);
   tb_add ("/messaging/send/to-new-user", test_send_to_new_user);
   tb_add ("/messaging/send/unknown-recipient", test_send_unknown_recipient);
+  tb_add ("/messaging/sync/poll-failures", test_poll_failures);
   tb_add ("/messaging/sync/idle-poll-cost", test_idle_poll_cost);
   return tb_run ();
 }
