@@ -195,6 +195,9 @@ update_buddy (TgpAccount *ta, const TgChat *chat)
   if (other->display_name != NULL && *other->display_name != '\0'
       && g_strcmp0 (purple_buddy_get_server_alias (buddy), other->display_name) != 0)
     serv_got_alias (ta->gc, name, other->display_name);
+  /* Listed but not claimed available, until real presence arrives (see tgp-blist.h). */
+  if (!purple_presence_is_online (purple_buddy_get_presence (buddy)))
+    purple_prpl_got_user_status (ta->account, name, TGP_STATUS_UNKNOWN, NULL);
 }
 
 static void

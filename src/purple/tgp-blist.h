@@ -13,9 +13,13 @@
  * the node setting "tgp-alias"). Chats that disappear lose their nodes, except buddies the user
  * moved out of "Teams" (the person is still reachable: an IM creates the chat again).
  *
- * Presence: buddies are left as libpurple creates them (offline) until the presence module
- * sets real statuses. Inventing "available" would mislead the user about who can answer now;
- * offline buddies can still be messaged (offline_message is TRUE: Teams keeps the messages).
+ * Presence: Pidgin and Finch hide offline buddies by default, so buddies left offline would
+ * make the list of chats invisible; marking them "available" would tell the user someone can
+ * answer now when nobody knows. Buddies whose presence is not known get the status
+ * "unknown" ("Presence unknown", an away-like primitive that no user can pick): listed, with
+ * a neutral claim, until a presence module sets real statuses (which this module then leaves
+ * alone). Buddies can be messaged whatever their status (offline_message is TRUE: Teams keeps
+ * the messages).
  */
 #pragma once
 #include <purple.h>
@@ -28,6 +32,8 @@ G_BEGIN_DECLS
 
 #define TGP_GROUP_BUDDIES "Teams"
 #define TGP_GROUP_CHATS "Teams Group Chats"
+/* The status id of buddies whose presence is not known (registered in tgp-plugin.c). */
+#define TGP_STATUS_UNKNOWN "unknown"
 
 void tgp_blist_start (TgpAccount *ta);
 void tgp_blist_stop (TgpAccount *ta);

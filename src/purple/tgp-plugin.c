@@ -46,6 +46,9 @@ tgp_status_types (PurpleAccount *account)
                                                              "Do not disturb", TRUE, TRUE, FALSE));
   types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_OFFLINE, "offline",
                                                              NULL, TRUE, TRUE, FALSE));
+  /* Buddies whose presence is not known (yet): listed, not claimed available (tgp-blist.h). */
+  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AWAY, "unknown",
+                                                             "Presence unknown", FALSE, FALSE, FALSE));
   return types;
 }
 

@@ -286,6 +286,10 @@ test_blist_120_chats (void)
       g_assert_nonnull (buddy);
       g_assert_cmpstr (purple_buddy_get_name (buddy), ==, name);
       g_assert_cmpstr (purple_buddy_get_server_alias (buddy), ==, alias);
+      /* Shown (not offline), without a claim of availability. */
+      g_assert_cmpstr (purple_status_get_id (purple_presence_get_active_status (
+                         purple_buddy_get_presence (buddy))), ==, "unknown");
+      g_assert_true (PURPLE_BUDDY_IS_ONLINE (buddy));
     }
   for (int i = 0; i < 20; i++)
     {
