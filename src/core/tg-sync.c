@@ -491,10 +491,10 @@ tg_sync_next_delay_ms (TgSync *sync)
 
   if (sync->failures > 0)
     {
-      s = sync->interval_s * (double) (1u << MIN (sync->failures, 10u));
-      if (sync->throttled)
-        s = MAX (s, 30.0);
-      s = MIN (s, (double) BACKOFF_MAX_S);
+      /* Doubling from the interval (from 15 s when throttled: Graph asks to slow down). */
+      double base = sync->throttled ? MAX (s, 15.0) : s;
+
+      s = MIN (base * (double) (1u << MIN (sync->failures, 12u)), (double) BACKOFF_MAX_S);
     }
   return (guint) (s * 1000.0 * sync->time_scale);
 }
