@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/tg-json.h"
+#include "core/tg-markup.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* times */
@@ -885,178 +886,37 @@ tg_message_system_text (const TgMessage *msg)
 
 /* ---- markup ---- */
 
-/* The value of attribute `name` in the text of one tag (between '<' and '>'), or NULL. */
-static char *
-tag_attribute (const char *tag, gsize len, const char *name)
-{
-  gsize nlen = strlen (name);
-
-  for (gsize i = 0; i + nlen < len; i++)
-    {
-      const char *p = tag + i;
-      gsize j;
-
-      if ((i > 0 && !g_ascii_isspace (tag[i - 1])) || g_ascii_strncasecmp (p, name, nlen) != 0)
-        continue;
-      j = i + nlen;
-      while (j < len && g_ascii_isspace (tag[j]))
-        j++;
-      if (j >= len || tag[j] != '=')
-        continue;
-      j++;
-      while (j < len && g_ascii_isspace (tag[j]))
-        j++;
-      if (j < len && (tag[j] == '"' || tag[j] == '\''))
-        {
-          char q = tag[j++];
-          gsize start = j;
-
-          while (j < len && tag[j] != q)
-            j++;
-          return g_strndup (tag + start, j - start);
-        }
-      else
-        {
-          gsize start = j;
-
-          while (j < len && !g_ascii_isspace (tag[j]) && tag[j] != '>' && tag[j] != '/')
-            j++;
-          return g_strndup (tag + start, j - start);
-        }
-    }
-  return NULL;
-}
-
-static void
-append_escaped_attr (GString *out, const char *s)
-{
-  g_autofree char *esc = g_markup_escape_text (s, -1);
-
-  g_string_append (out, esc);
-}
-
-/* A small Teams html → purple markup conversion: keeps b/i/u/s/a/br, turns block ends into
- * line breaks, emoji into their text, drops everything else but the text. tg-markup (when
- * present) does this fully; this is the fallback used here. */
-static char *
-html_to_markup (const char *html)
-{
-  GString *out = g_string_sized_new (strlen (html));
-  const char *p = html;
-  const char *skip_until = NULL;   /* closing tag name whose content is skipped */
-
-  while (*p != '\0')
-    {
-      const char *lt = strchr (p, '<'), *gt;
-      char name[16];
-      gsize nlen = 0, tlen;
-      gboolean closing = FALSE;
-      const char *q;
-
-      if (lt == NULL)
-        lt = p + strlen (p);
-      if (skip_until == NULL)
-        g_string_append_len (out, p, lt - p);
-      if (*lt == '\0')
-        break;
-      gt = strchr (lt, '>');
-      if (gt == NULL)
-        {
-          if (skip_until == NULL)
-            g_string_append (out, "&lt;");
-          p = lt + 1;
-          continue;
-        }
-      q = lt + 1;
-      if (*q == '/')
-        {
-          closing = TRUE;
-          q++;
-        }
-      while (q < gt && nlen < sizeof name - 1 && (g_ascii_isalnum (*q) || *q == '-'))
-        name[nlen++] = g_ascii_tolower (*q++);
-      name[nlen] = '\0';
-      tlen = gt - lt;
-      p = gt + 1;
-
-      if (skip_until != NULL)
-        {
-          if (closing && strcmp (name, skip_until) == 0)
-            skip_until = NULL;
-          continue;
-        }
-      if (strcmp (name, "b") == 0 || strcmp (name, "strong") == 0)
-        g_string_append (out, closing ? "</b>" : "<b>");
-      else if (strcmp (name, "i") == 0 || strcmp (name, "em") == 0)
-        g_string_append (out, closing ? "</i>" : "<i>");
-      else if (strcmp (name, "u") == 0)
-        g_string_append (out, closing ? "</u>" : "<u>");
-      else if (strcmp (name, "s") == 0 || strcmp (name, "strike") == 0 || strcmp (name, "del") == 0)
-        g_string_append (out, closing ? "</s>" : "<s>");
-      else if (strcmp (name, "br") == 0)
-        g_string_append (out, "<br>");
-      else if (strcmp (name, "a") == 0)
-        {
-          if (closing)
-            g_string_append (out, "</a>");
-          else
-            {
-              g_autofree char *href = tag_attribute (lt, tlen, "href");
-
-              g_string_append (out, "<a href=\"");
-              if (href != NULL)
-                append_escaped_attr (out, href);
-              g_string_append (out, "\">");
-            }
-        }
-      else if (strcmp (name, "p") == 0 || strcmp (name, "div") == 0 || strcmp (name, "li") == 0 ||
-               strcmp (name, "tr") == 0 || strcmp (name, "blockquote") == 0 ||
-               strcmp (name, "pre") == 0 || (name[0] == 'h' && name[1] >= '1' && name[1] <= '6'))
-        {
-          if (closing && out->len > 0 && !g_str_has_suffix (out->str, "<br>"))
-            g_string_append (out, "<br>");
-        }
-      else if (strcmp (name, "emoji") == 0 || strcmp (name, "img") == 0)
-        {
-          if (!closing)
-            {
-              g_autofree char *alt = tag_attribute (lt, tlen, "alt");
-              g_autofree char *itemtype = tag_attribute (lt, tlen, "itemtype");
-
-              if (alt != NULL && (name[0] == 'e' || (itemtype != NULL && strstr (itemtype, "Emoji"))))
-                append_escaped_attr (out, alt);
-              else if (name[0] == 'i')
-                g_string_append (out, "[image]");
-              if (name[0] == 'e' && gt[-1] != '/')
-                skip_until = "emoji";
-            }
-        }
-      else if (strcmp (name, "script") == 0 || strcmp (name, "style") == 0)
-        {
-          if (!closing && gt[-1] != '/')
-            skip_until = name[1] == 'c' ? "script" : "style";
-        }
-      /* everything else (span, at, attachment, systemeventmessage…): text only */
-    }
-  while (g_str_has_suffix (out->str, "<br>"))
-    g_string_truncate (out, out->len - 4);
-  return g_string_free (out, FALSE);
-}
-
 char *
 tg_model_body_to_markup (const char *content, gboolean is_html)
 {
   if (content == NULL)
     return g_strdup ("");
-  if (is_html)
-    return html_to_markup (content);
-  else
-    {
-      g_autofree char *esc = g_markup_escape_text (content, -1);
-      g_auto (GStrv) lines = g_strsplit (esc, "\n", -1);
+  return is_html ? tg_markup_from_teams (content, NULL) : tg_markup_from_text (content);
+}
 
-      return g_strjoinv ("<br>", lines);
+/* <attachment id> in a body: the file's name, linked to its URL; a quoted message
+ * (messageReference) shows nothing here. */
+static gboolean
+markup_attachment (const char *id, const char **name, const char **url, gpointer user_data)
+{
+  const TgMessage *msg = user_data;
+
+  for (guint i = 0; id != NULL && i < msg->attachments->len; i++)
+    {
+      const TgAttachment *a = g_ptr_array_index (msg->attachments, i);
+
+      if (g_strcmp0 (a->id, id) != 0)
+        continue;
+      if (g_strcmp0 (a->content_type, "messageReference") == 0)
+        *name = "";
+      else
+        {
+          *name = a->name != NULL ? a->name : "[attachment]";
+          *url = a->content_url;
+        }
+      return TRUE;
     }
+  return FALSE;
 }
 
 const char *
@@ -1074,8 +934,14 @@ tg_message_markup (TgMessage *msg)
         }
       else if (msg->is_deleted)
         msg->markup_ = g_strdup ("");
+      else if (msg->content_type == TG_CONTENT_HTML)
+        {
+          TgMarkupContext ctx = { markup_attachment, NULL, msg };
+
+          msg->markup_ = tg_markup_from_teams (msg->body, &ctx);
+        }
       else
-        msg->markup_ = tg_model_body_to_markup (msg->body, msg->content_type == TG_CONTENT_HTML);
+        msg->markup_ = tg_markup_from_text (msg->body);
     }
   return msg->markup_;
 }

@@ -186,7 +186,7 @@ gboolean tg_message_is_system (const TgMessage *msg);   /* system event or chat 
  * Computed once and cached; owned by msg. This is the one place where Teams html becomes
  * display markup. */
 const char *tg_message_markup (TgMessage *msg);
-/* Teams html (or plain text when !is_html) → purple markup (newly allocated). */
+/* Teams html (or plain text when !is_html) → purple markup (newly allocated), via tg-markup. */
 char *tg_model_body_to_markup (const char *content, gboolean is_html);
 
 /* The readable line of a system event, newly allocated, plain text (not markup):
