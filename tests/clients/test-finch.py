@@ -24,9 +24,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TENANT = os.path.join(HERE, "tenant.json")
 ME = "alice@contoso.com"
 BOB_NAMES = ("bob@contoso.com", "Bob Baker")
-# The buddy list, IMs and their logs come with the messaging work (issue 3); until it has landed
-# the test covers sign-in only.
-MESSAGING = False
 
 
 def xml_text(s):
@@ -123,7 +120,7 @@ def main():
         Tap.skip_all("%s not installed" % " and ".join(missing))
     plugin = os.path.join(build_dir(), "libteams-graph.so")
 
-    tap = Tap(7 if MESSAGING else 3)
+    tap = Tap(7)
     home = tempfile.mkdtemp(prefix="tg-finch.")
     fg = None
     tmux = Tmux(os.path.join(home, "tmux.sock"))
@@ -175,8 +172,7 @@ def main():
         ok = wait_until(signed_in, dl.next())
         tap.ok(ok, "Finch signs in (token issued, GET /me answered, the dialog closes)",
                tmux.screen())
-        if MESSAGING:
-            messaging(tap, dl, fg, tmux, home, ONE_ON_ONE)
+        messaging(tap, dl, fg, tmux, home, ONE_ON_ONE)
 
         # The end: Finch is still running.
         tap.ok(tmux.alive() and pid_alive(finch_pid),
