@@ -31,6 +31,7 @@ typedef struct {
 
 /* purple chat ids: unique in the process (libpurple only needs them unique per connection). */
 static int next_purple_chat_id = 1;
+static PurplePlugin *plugin_handle;
 static gboolean signals_connected;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -47,6 +48,20 @@ conv_data_free (ConvData *cd)
   g_free (cd);
 }
 
+static void on_deleting_conversation (PurpleConversation *conv, gpointer data);
+
+/* Connected on first use: protocol plugins load before libpurple registers the conversation
+ * signals. */
+static void
+ensure_signals (void)
+{
+  if (signals_connected || plugin_handle == NULL)
+    return;
+  purple_signal_connect (purple_conversations_get_handle (), "deleting-conversation",
+                         plugin_handle, PURPLE_CALLBACK (on_deleting_conversation), NULL);
+  signals_connected = TRUE;
+}
+
 static ConvData *
 conv_data (PurpleConversation *conv)
 {
@@ -54,6 +69,7 @@ conv_data (PurpleConversation *conv)
 
   if (cd == NULL)
     {
+      ensure_signals ();
       cd = g_new0 (ConvData, 1);
       cd->own_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_queue_init (&cd->own_order);
@@ -475,19 +491,16 @@ static Join *
 join_new (TgpAccount *ta, GHashTable *components)
 {
   Join *join = g_new0 (Join, 1);
-  GHashTableIter it;
-  gpointer key, value;
 
   join->ta = tgp_account_ref (ta);
-  join->components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (components != NULL)
-    {
-      g_hash_table_iter_init (&it, components);
-      while (g_hash_table_iter_next (&it, &key, &value))
-        g_hash_table_replace (join->components, g_strdup (key), g_strdup (value));
-    }
   join->id = g_strdup (component (components, "id"));
   join->topic = g_strdup (component (components, "topic"));
+  /* Only our two components: others (a room list's fields) need not even be strings. */
+  join->components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (join->id != NULL)
+    g_hash_table_insert (join->components, g_strdup ("id"), g_strdup (join->id));
+  if (join->topic != NULL)
+    g_hash_table_insert (join->components, g_strdup ("topic"), g_strdup (join->topic));
   return join;
 }
 
@@ -883,6 +896,7 @@ roomlist_fill (PurpleRoomlist *list, TgpAccount *ta, GPtrArray *chats)
     {
       const TgChat *chat = g_ptr_array_index (chats, i);
       g_autofree char *title = NULL;
+      g_autofree char *members = NULL;
       PurpleRoomlistRoom *room;
 
       if (chat->type != TG_CHAT_TYPE_GROUP && chat->type != TG_CHAT_TYPE_MEETING)
@@ -893,7 +907,10 @@ roomlist_fill (PurpleRoomlist *list, TgpAccount *ta, GPtrArray *chats)
       room = purple_roomlist_room_new (PURPLE_ROOMLIST_ROOMTYPE_ROOM, title, NULL);
       purple_roomlist_room_add_field (list, room, chat->id);
       purple_roomlist_room_add_field (list, room, chat->topic != NULL ? chat->topic : "");
-      purple_roomlist_room_add_field (list, room, GUINT_TO_POINTER (chat->members->len));
+      /* The count as text: every field becomes a join component, and clients copy those as
+       * strings. */
+      members = g_strdup_printf ("%u", chat->members->len);
+      purple_roomlist_room_add_field (list, room, members);
       purple_roomlist_room_add (list, room);
     }
   purple_roomlist_set_in_progress (list, FALSE);
@@ -945,7 +962,7 @@ tgp_chat_roomlist_get_list (PurpleConnection *gc)
                                                              "Chat ID", "id", FALSE));
   fields = g_list_append (fields, purple_roomlist_field_new (PURPLE_ROOMLIST_FIELD_STRING,
                                                              "Topic", "topic", FALSE));
-  fields = g_list_append (fields, purple_roomlist_field_new (PURPLE_ROOMLIST_FIELD_INT,
+  fields = g_list_append (fields, purple_roomlist_field_new (PURPLE_ROOMLIST_FIELD_STRING,
                                                              "Members", "members", FALSE));
   purple_roomlist_set_fields (list, fields);
   purple_roomlist_set_in_progress (list, TRUE);
@@ -983,18 +1000,18 @@ tgp_chat_roomlist_cancel (PurpleRoomlist *list)
 void
 tgp_chat_plugin_load (PurplePlugin *plugin)
 {
-  if (signals_connected)
-    return;
-  purple_signal_connect (purple_conversations_get_handle (), "deleting-conversation", plugin,
-                         PURPLE_CALLBACK (on_deleting_conversation), NULL);
-  signals_connected = TRUE;
+  plugin_handle = plugin;
 }
 
 void
 tgp_chat_plugin_unload (PurplePlugin *plugin)
 {
-  for (GList *l = purple_get_conversations (); l != NULL; l = l->next)
-    on_deleting_conversation (l->data, NULL);
-  purple_signals_disconnect_by_handle (plugin);
+  if (signals_connected)
+    {
+      for (GList *l = purple_get_conversations (); l != NULL; l = l->next)
+        on_deleting_conversation (l->data, NULL);
+      purple_signals_disconnect_by_handle (plugin);
+    }
   signals_connected = FALSE;
+  plugin_handle = NULL;
 }

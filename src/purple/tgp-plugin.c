@@ -10,6 +10,8 @@
 #include <purple.h>
 
 #include "purple/tgp-account.h"
+#include "purple/tgp-chat.h"
+#include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
 
@@ -121,12 +123,16 @@ tgp_plugin_load (PurplePlugin *plugin)
     g_module_make_resident (plugin->handle);
   if (log_handler_id == 0)
     log_handler_id = g_log_set_handler (TGP_LOG_DOMAIN, G_LOG_LEVEL_MASK, forward_core_log, NULL);
+  tgp_chat_plugin_load (plugin);
+  tgp_commands_register ();
   return TRUE;
 }
 
 static gboolean
 tgp_plugin_unload (PurplePlugin *plugin)
 {
+  tgp_commands_unregister ();
+  tgp_chat_plugin_unload (plugin);
   if (log_handler_id != 0)
     g_log_remove_handler (TGP_LOG_DOMAIN, log_handler_id);
   log_handler_id = 0;
@@ -136,7 +142,8 @@ tgp_plugin_unload (PurplePlugin *plugin)
 static PurplePluginProtocolInfo prpl_info = {
   /* No password is asked for: the remembered password holds the refresh token
    * (OPT_PROTO_NO_PASSWORD is part of the external contract). */
-  .options = OPT_PROTO_NO_PASSWORD | OPT_PROTO_CHAT_TOPIC,
+  .options = OPT_PROTO_NO_PASSWORD | OPT_PROTO_CHAT_TOPIC
+             | OPT_PROTO_UNIQUE_CHATNAME,   /* participants by UPN; aliases from get_cb_alias */
   .icon_spec = NO_BUDDY_ICONS,
   .list_icon = tgp_list_icon,
   .status_types = tgp_status_types,
@@ -144,6 +151,14 @@ static PurplePluginProtocolInfo prpl_info = {
   .chat_info_defaults = tgp_plugin_chat_info_defaults,
   .login = tgp_account_login,
   .close = tgp_account_close,
+  .join_chat = tgp_chat_join,
+  .get_chat_name = tgp_chat_get_name,
+  .chat_leave = tgp_chat_leave,
+  .chat_send = tgp_chat_send,
+  .set_chat_topic = tgp_chat_set_topic,
+  .roomlist_get_list = tgp_chat_roomlist_get_list,
+  .roomlist_cancel = tgp_chat_roomlist_cancel,
+  .get_cb_alias = tgp_chat_get_cb_alias,
   .send_im = tgp_im_send,
   .normalize = tgp_blist_normalize,
   .offline_message = tgp_blist_offline_message,
