@@ -97,8 +97,10 @@ static void
 on_naive_messages (GObject *source, GAsyncResult *result, gpointer data)
 {
   Naive *n = data;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (n->graph, result, NULL, NULL);
+  JsonNode *node = tg_graph_send_finish (n->graph, result, NULL, NULL);
 
+  if (node != NULL)
+    json_node_unref (node);
   if (--n->pending == 0)
     n->done = TRUE;
 }
