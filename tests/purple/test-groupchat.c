@@ -723,6 +723,80 @@ test_history_paging (void)
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "msg "), ==, 20);
 }
 
+
+/* Own messages sent from another Teams client: shown once, as sent by me, flagged so that
+ * bitlbee shows them (REMOTE_SEND). */
+static void
+test_own_from_elsewhere (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *id = group_chat (fg, "Plans");
+  PurpleAccount *acc = connect_and_sync (fg);
+  TbEvent *ev;
+
+  join_and_wait (acc, id);
+  fake_graph_inject_message (fg, id, BOB, "are you there?");
+  wait_write ("are you there?");
+  tb_events_mark ();
+  fake_graph_inject_message (fg, id, ME, "typed on my phone");
+  ev = wait_write ("typed on my phone");
+  g_assert_cmpstr (ev->who, ==, ME);
+  g_assert_true (ev->flags & PURPLE_MESSAGE_SEND);
+  g_assert_true (ev->flags & PURPLE_MESSAGE_REMOTE_SEND);
+  wait_polls (fg, 3);
+  g_assert_cmpuint (count_writes ("typed on my phone"), ==, 1);
+}
+
+/* Removed from the chat elsewhere: the open conversation says so and is left. */
+static void
+test_removed_elsewhere (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *id = group_chat (fg, "Plans");
+  PurpleAccount *acc = connect_and_sync (fg);
+  PurpleConversation *conv = join_and_wait (acc, id);
+  TbEvent *ev;
+
+  tb_events_mark ();
+  g_assert_true (fake_graph_remove_member (fg, id, BOB, ME));
+  ev = wait_write ("no longer a member");
+  g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
+  g_assert_cmpstr (ev->conv, ==, id);
+  g_assert_true (purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv)));
+}
+
+/* /history in an IM: the one-on-one chat's last messages. */
+static void
+test_history_im (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *pair[] = { BOB, NULL };
+  const char *id = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  PurpleAccount *acc;
+  PurpleConversation *conv;
+  char text[32];
+
+  for (int i = 0; i < 4; i++)
+    {
+      g_snprintf (text, sizeof text, "im line %d.", i);
+      fake_graph_inject_message (fg, id, i == 2 ? ME : BOB, text);
+    }
+  fake_graph_mark_read (fg, id);
+  acc = connect_new (fg);
+  wait_polls (fg, 2);
+  conv = purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, BOB);
+  tb_events_mark ();
+  run_command (conv, "history 3");
+  wait_write ("End of history");
+  g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "im line "), ==, 3);
+  g_assert_null (tb_events_find (TB_EV_WRITE, "im line 0."));
+  g_assert_cmpstr (tb_events_find (TB_EV_WRITE, "im line 1.")->who, ==, BOB);
+  g_assert_true (tb_events_find (TB_EV_WRITE, "im line 2.")->flags & PURPLE_MESSAGE_SEND);
+  g_assert_true (tb_events_find (TB_EV_WRITE, "im line 3.")->flags & PURPLE_MESSAGE_DELAYED);
+  g_assert_cmpuint (tb_events_find (TB_EV_WRITE, "im line 1.")->index, <,
+                    tb_events_find (TB_EV_WRITE, "im line 3.")->index);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Closing and the room list                                                                   */
 
@@ -806,6 +880,9 @@ main (int argc, char **argv)
   tb_add ("/groupchat/topic-command", test_topic_command);
   tb_add ("/groupchat/history", test_history);
   tb_add ("/groupchat/history-paging", test_history_paging);
+  tb_add ("/groupchat/own-from-elsewhere", test_own_from_elsewhere);
+  tb_add ("/groupchat/removed-elsewhere", test_removed_elsewhere);
+  tb_add ("/groupchat/history-im", test_history_im);
   tb_add ("/groupchat/close-does-not-leave", test_close_does_not_leave);
   tb_add ("/groupchat/roomlist", test_roomlist);
   return tb_run ();
