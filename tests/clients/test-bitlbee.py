@@ -30,9 +30,6 @@ ME = "alice@contoso.com"
 NICK = "tester"
 # The chats of tests/clients/tenant.json.
 GROUP_TOPIC = "Release planning"
-# IMs, group chats and the commands come with the messaging work (issues 3 and 4); until it has
-# landed the test covers loading the plugin and signing in.
-MESSAGING = False
 
 
 class Irc:
@@ -133,7 +130,7 @@ def main():
         Tap.skip_all("bitlbee not installed (%s)" % BITLBEE)
     plugin = os.path.join(build_dir(), "libteams-graph.so")
 
-    tap = Tap(14 if MESSAGING else 5)
+    tap = Tap(14)
     tmp = tempfile.mkdtemp(prefix="tg-bitlbee.")
     fg = None
     bee = None
@@ -233,8 +230,7 @@ def main():
             tap.finish("not signed in")
             return
 
-        if MESSAGING:
-            messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP)
+        messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP)
 
         # The end: bitlbee is still alive and talking.
         at = irc.mark()
