@@ -1,10 +1,12 @@
 /* tgp-chat — Teams group and meeting chats as purple chat conversations (see tgp-chat.h).
  *
- * A chat conversation is named after the Teams chat id (so that the buddy list's PurpleChat,
- * whose get_chat_name is its `id`, finds it) and titled with the topic or the member names.
- * Per conversation this module keeps a ConvData (the chat as last known, the ids of the own
- * messages already shown) in the conversation's data; it goes with the conversation
- * ("deleting-conversation"), not with the connection, since a conversation outlives it.
+ * A chat conversation is named after what it was joined with, as get_chat_name says: the Teams
+ * chat id (the buddy list's PurpleChat, incoming messages), or the topic when the user joined by
+ * topic (bitlbee finds the channel of `chat add teams-graph "<topic>" #chan` by that name). It is
+ * titled with the topic or the member names. Per conversation this module keeps a ConvData (the
+ * chat id, the chat as last known, the ids of the own messages already shown) in the
+ * conversation's data; it goes with the conversation ("deleting-conversation"), not with the
+ * connection, since a conversation outlives it.
  */
 #include "purple/tgp-chat.h"
 
@@ -24,6 +26,7 @@
 #define OWN_IDS_MAX 500
 
 typedef struct {
+  char *chat_id;          /* the Teams chat id (the conversation's name may be a topic) */
   TgChat *chat;           /* the chat as last known (members included); may be NULL */
   GHashTable *own_ids;    /* ids of own messages already shown here */
   GQueue own_order;       /* the same ids, oldest first (owned by own_ids) */
@@ -42,6 +45,7 @@ conv_data_free (ConvData *cd)
 {
   if (cd == NULL)
     return;
+  g_free (cd->chat_id);
   g_clear_pointer (&cd->chat, tg_chat_unref);
   g_queue_clear (&cd->own_order);
   g_hash_table_destroy (cd->own_ids);
@@ -125,7 +129,11 @@ tgp_chat_conv_chat_id (PurpleConversation *conv)
   if (account == NULL || g_strcmp0 (purple_account_get_protocol_id (account), TGP_PLUGIN_ID) != 0)
     return NULL;
   if (purple_conversation_get_type (conv) == PURPLE_CONV_TYPE_CHAT)
-    return purple_conversation_get_name (conv);
+    {
+      ConvData *cd = purple_conversation_get_data (conv, CONV_DATA_KEY);
+
+      return cd != NULL && cd->chat_id != NULL ? cd->chat_id : purple_conversation_get_name (conv);
+    }
   if (purple_conversation_get_type (conv) != PURPLE_CONV_TYPE_IM)
     return NULL;
   gc = purple_account_get_connection (account);
@@ -135,7 +143,7 @@ tgp_chat_conv_chat_id (PurpleConversation *conv)
   return tgp_blist_chat_id_for_buddy (ta, purple_conversation_get_name (conv));
 }
 
-/* The open (not left) chat conversation of `chat_id`, NULL when none. */
+/* The chat conversation of `chat_id` (joined or left), NULL when none. */
 static PurpleConversation *
 find_conv (TgpAccount *ta, const char *chat_id)
 {
@@ -144,7 +152,7 @@ find_conv (TgpAccount *ta, const char *chat_id)
       PurpleConversation *conv = l->data;
 
       if (purple_conversation_get_account (conv) == ta->account
-          && g_strcmp0 (purple_conversation_get_name (conv), chat_id) == 0)
+          && g_strcmp0 (tgp_chat_conv_chat_id (conv), chat_id) == 0)
         return conv;
     }
   return NULL;
@@ -313,9 +321,10 @@ remember_chat (PurpleConversation *conv, const TgChat *chat)
 }
 
 /* The chat's conversation, opened (or re-joined) when needed, with title, topic and
- * participants up to date. NULL when the connection is gone. */
+ * participants up to date. A new conversation is named `name` (NULL: the chat id); a left one
+ * is re-joined under its name. NULL when the connection is gone. */
 static PurpleConversation *
-open_conversation (TgpAccount *ta, const TgChat *chat)
+open_conversation (TgpAccount *ta, const TgChat *chat, const char *name)
 {
   PurpleConversation *conv = find_conv (ta, chat->id);
 
@@ -324,10 +333,19 @@ open_conversation (TgpAccount *ta, const TgChat *chat)
   if (!conv_is_joined (conv))
     {
       g_autofree char *nick = self_name (ta, chat);
+      g_autofree char *conv_name =
+        g_strdup (conv != NULL ? purple_conversation_get_name (conv) : name != NULL ? name : chat->id);
+      ConvData *cd;
 
-      conv = serv_got_joined_chat (ta->gc, next_purple_chat_id++, chat->id);
+      conv = serv_got_joined_chat (ta->gc, next_purple_chat_id++, conv_name);
       if (conv == NULL)
         return NULL;
+      cd = conv_data (conv);
+      if (g_strcmp0 (cd->chat_id, chat->id) != 0)
+        {
+          g_free (cd->chat_id);
+          cd->chat_id = g_strdup (chat->id);
+        }
       purple_conv_chat_set_nick (PURPLE_CONV_CHAT (conv), nick);
     }
   /* Before the participants: get_cb_alias reads the members from here. */
@@ -352,7 +370,7 @@ tgp_chat_deliver (TgpAccount *ta, const TgChat *chat, TgMessage *msg, TgSyncMess
 
   if (tgp_account_is_closed (ta) || chat == NULL || msg == NULL)
     return;
-  conv = open_conversation (ta, chat);
+  conv = open_conversation (ta, chat, NULL);
   if (conv == NULL)
     return;
   tgp_message_render (ta, msg, flags, &html, &pflags, &when);
@@ -452,7 +470,7 @@ tgp_chat_get_cb_alias (PurpleConnection *gc, int id, const char *who)
 
   if (conv == NULL || who == NULL)
     return NULL;
-  chat = known_chat (ta, conv, purple_conversation_get_name (conv));
+  chat = known_chat (ta, conv, tgp_chat_conv_chat_id (conv));
   if (chat == NULL)
     return NULL;
   for (guint i = 0; i < chat->members->len; i++)
@@ -528,7 +546,8 @@ join_chat_known (Join *join, const TgChat *chat)
       join_failed (join, primary, "Send an instant message to the other person instead.");
       return;
     }
-  conv = open_conversation (join->ta, chat);
+  /* Named as get_chat_name names these components. */
+  conv = open_conversation (join->ta, chat, join->id != NULL ? NULL : join->topic);
   if (conv != NULL)
     purple_conversation_present (conv);
 }
@@ -763,7 +782,7 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
     return 0;   /* nothing to send */
   send = g_new0 (Send, 1);
   send->ta = tgp_account_ref (ta);
-  send->chat_id = g_strdup (purple_conversation_get_name (conv));
+  send->chat_id = g_strdup (tgp_chat_conv_chat_id (conv));
   send->typed = g_strdup (message);
   tg_chats_send_message_async (ta->graph, send->chat_id, content, is_html, NULL, ta->cancellable,
                                on_sent, send);
@@ -850,7 +869,7 @@ tgp_chat_set_topic (PurpleConnection *gc, int id, const char *topic)
     return;
   /* Clients may hand markup (Pidgin's topic entry is plain; be safe). */
   plain = purple_markup_strip_html (topic != NULL ? topic : "");
-  set_topic (ta, purple_conversation_get_name (conv), g_strstrip (plain));
+  set_topic (ta, tgp_chat_conv_chat_id (conv), g_strstrip (plain));
 }
 
 void
@@ -863,12 +882,12 @@ tgp_chat_topic_command (PurpleConversation *conv, const char *topic)
     return;
   if (topic != NULL && *topic != '\0')
     {
-      set_topic (ta, purple_conversation_get_name (conv), topic);
+      set_topic (ta, tgp_chat_conv_chat_id (conv), topic);
       return;
     }
   {
     const char *current = purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv));
-    const TgChat *chat = known_chat (ta, conv, purple_conversation_get_name (conv));
+    const TgChat *chat = known_chat (ta, conv, tgp_chat_conv_chat_id (conv));
     g_autofree char *line = NULL;
 
     if ((current == NULL || *current == '\0') && chat != NULL)

@@ -330,9 +330,22 @@ test_join_by_topic (void)
   group_chat (fg, "Other plans");
   acc = connect_and_sync (fg);
   join (acc, NULL, "Plans");
-  conv = wait_conv (acc, id);
+  /* Named as joined (get_chat_name of the components: bitlbee finds its channel by it). */
+  conv = wait_conv (acc, "Plans");
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Plans");
   g_assert_true (has_user (conv, BOB));
+  /* It is that chat: a line said there goes to it, a line from it comes here. */
+  {
+    g_autofree char *path = g_strconcat ("/v1.0/chats/", id, "/messages", NULL);
+
+    purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "by topic");
+    wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+    g_assert_cmpstr (last_request (fg, "POST", "/v1.0/chats/*/messages")->path, ==, path);
+    g_assert_cmpstr (wait_write ("by topic")->conv, ==, "Plans");
+    fake_graph_inject_message (fg, id, BOB, "answer by topic");
+    g_assert_cmpstr (wait_write ("answer by topic")->conv, ==, "Plans");
+    g_assert_null (find_chat_conv (acc, id));
+  }
   /* chat_info_defaults: what a client types in its join box (bitlbee's `chat add`). */
   {
     PurplePluginProtocolInfo *prpl =
@@ -364,7 +377,8 @@ test_join_by_new_topic (void)
   acc = connect_and_sync (fg);
   id = group_chat (fg, "Brand new");
   join (acc, NULL, "Brand new");
-  g_assert_nonnull (wait_conv (acc, id));
+  g_assert_nonnull (wait_conv (acc, "Brand new"));
+  g_assert_null (find_chat_conv (acc, id));
 }
 
 static void
