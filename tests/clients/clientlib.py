@@ -9,6 +9,7 @@
 """
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -28,6 +29,58 @@ def build_dir():
     if d:
         return d
     return os.path.join(repo_root(), os.environ.get("BUILD", "build"))
+
+
+def asan_runtime(library):
+    """The AddressSanitizer runtime `library` links (a SANITIZE=1 build), or None."""
+    try:
+        out = subprocess.run(["ldd", library], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"libclang_rt\.asan[^\s]*\.so\s+=>\s+(\S+)", out)
+    return m.group(1) if m else None
+
+
+def plugin_for(client_can_preload_asan):
+    """(plugin path, note) for a real client. A sanitizer build's plugin needs the ASan runtime
+    preloaded: bitlbee takes that (LD_PRELOAD, see real_client_env), Finch and Pidgin hang with
+    it (real-clients.md), so for them an uninstrumented build of the same tree is made beside
+    it (<build>-plain) and used; `note` says so, for a TAP diagnostic."""
+    d = build_dir()
+    plugin = os.path.join(d, "libteams-graph.so")
+    if client_can_preload_asan or not asan_runtime(plugin):
+        return plugin, None
+    root = repo_root()
+    plain = d.rstrip("/") + "-plain"
+    rel = os.path.relpath(plain, root) if plain.startswith(root + "/") else plain
+    r = subprocess.run(["make", "-s", "--no-print-directory", "BUILD=" + rel, "SANITIZE=",
+                        os.path.join(rel, "libteams-graph.so")], cwd=root,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("building an uninstrumented plugin failed:\n" + r.stdout[-2000:])
+    return (os.path.join(plain, "libteams-graph.so"),
+            "the plugin is an AddressSanitizer build, which this client cannot load; "
+            "using an uninstrumented build of the same tree (%s)" % rel)
+
+
+def real_client_env(plugin, base=None):
+    """The environment for a client process that loads `plugin`: loopback without proxies, and
+    the ASan runtime preloaded when the plugin is a sanitizer build (leak checking off: the
+    client's own allocations are not ours to judge; memory errors still abort)."""
+    env = dict(base if base is not None else os.environ)
+    for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        env.pop(k, None)
+    env["no_proxy"] = env["NO_PROXY"] = "*"
+    env["GIO_USE_PROXY_RESOLVER"] = "dummy"
+    rt = asan_runtime(plugin)
+    if rt:
+        env["LD_PRELOAD"] = rt
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
+    return env
+
+
+SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer")
 
 
 class Tap:

@@ -18,7 +18,7 @@ import uuid
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clientlib import Tap, Deadline, FakeGraph, build_dir, wait_until  # noqa: E402
+from clientlib import Tap, Deadline, FakeGraph, wait_until, plugin_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TENANT = os.path.join(HERE, "tenant.json")
@@ -118,9 +118,15 @@ def main():
     missing = [b for b in ("finch", "tmux") if shutil.which(b) is None]
     if missing:
         Tap.skip_all("%s not installed" % " and ".join(missing))
-    plugin = os.path.join(build_dir(), "libteams-graph.so")
-
     tap = Tap(7)
+    try:
+        plugin, note = plugin_for(client_can_preload_asan=False)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        tap.ok(False, "an uninstrumented plugin for Finch builds", e)
+        tap.finish("no plugin")
+        return
+    if note:
+        tap.diag(note)
     home = tempfile.mkdtemp(prefix="tg-finch.")
     fg = None
     tmux = Tmux(os.path.join(home, "tmux.sock"))
