@@ -80,6 +80,15 @@ def real_client_env(plugin, base=None):
     return env
 
 
+def exit_cleanly_on_signals():
+    """SIGTERM/SIGHUP/SIGINT (the runner's timeout, a closed terminal) end the test through
+    its `finally` blocks, so that clients, emulator and temp dirs go with it."""
+    def bye(signum, frame):
+        raise SystemExit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, bye)
+
+
 SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer")
 
 

@@ -22,7 +22,7 @@ import uuid
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clientlib import (Tap, Deadline, FakeGraph, build_dir, kill_tree, wait_until,  # noqa: E402
-                       real_client_env, asan_runtime, SANITIZER_REPORT)
+                       real_client_env, asan_runtime, SANITIZER_REPORT, exit_cleanly_on_signals)
 
 BITLBEE = os.environ.get("BITLBEE", "/usr/sbin/bitlbee")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -354,4 +354,5 @@ def messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP):
 
 
 if __name__ == "__main__":
+    exit_cleanly_on_signals()
     main()

@@ -18,7 +18,8 @@ import uuid
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clientlib import Tap, Deadline, FakeGraph, wait_until, plugin_for  # noqa: E402
+from clientlib import (Tap, Deadline, FakeGraph, wait_until, plugin_for,  # noqa: E402
+                       exit_cleanly_on_signals)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TENANT = os.path.join(HERE, "tenant.json")
@@ -261,4 +262,5 @@ def pid_alive(pid):
 
 
 if __name__ == "__main__":
+    exit_cleanly_on_signals()
     main()

@@ -12,7 +12,8 @@ build=${TG_BUILD_DIR:-$root/build}
 case "$build" in "$root"/*) build=${build#"$root"/} ;; esac
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/tg-install.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$stage.log"' EXIT
+trap 'exit 143' TERM HUP INT
 
 plugindir=$(pkg-config --variable=plugindir purple)
 datadir=$(pkg-config --variable=datadir purple)
