@@ -115,10 +115,11 @@ test_registration (void)
   GHashTable *defaults;
   gboolean seen_graph = FALSE, seen_login = FALSE, seen_tenant = FALSE, seen_client = FALSE;
   gboolean seen_poll = FALSE, seen_presence = FALSE, seen_auth = FALSE;
-  const char *ids[] = { "available", "away", "busy", "dnd", "offline" };
+  /* "unknown" is for buddies only (not user-settable): listed, not claimed available. */
+  const char *ids[] = { "available", "away", "busy", "dnd", "offline", "unknown" };
   PurpleStatusPrimitive prims[] = { PURPLE_STATUS_AVAILABLE, PURPLE_STATUS_AWAY,
                                     PURPLE_STATUS_UNAVAILABLE, PURPLE_STATUS_UNAVAILABLE,
-                                    PURPLE_STATUS_OFFLINE };
+                                    PURPLE_STATUS_OFFLINE, PURPLE_STATUS_AWAY };
   PurpleAccount *acc;
   guint i = 0;
 
@@ -162,6 +163,8 @@ test_registration (void)
       g_assert_cmpuint (i, <, G_N_ELEMENTS (ids));
       g_assert_cmpstr (purple_status_type_get_id (l->data), ==, ids[i]);
       g_assert_cmpint (purple_status_type_get_primitive (l->data), ==, prims[i]);
+      g_assert_cmpint (purple_status_type_is_user_settable (l->data), ==,
+                       !g_str_equal (ids[i], "unknown"));
     }
   g_assert_cmpuint (i, ==, G_N_ELEMENTS (ids));
   g_list_free_full (types, (GDestroyNotify) purple_status_type_destroy);
