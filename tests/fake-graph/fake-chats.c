@@ -138,6 +138,14 @@ list_chats (FakeReq *req, FakeResp *resp)
   g_free (topic);
 }
 
+/* GET /chats: the signed-in user's chats, like /me/chats. */
+static void
+list_my_chats (FakeReq *req, FakeResp *resp)
+{
+  req->args[0] = req->fg->me->id;
+  list_chats (req, resp);
+}
+
 static void
 respond_chat (FakeReq *req, FakeResp *resp, FakeChat *chat, guint status)
 {
@@ -588,6 +596,7 @@ const FakeRoute fake_chat_routes[] = {
   { "GET", "/v1.0/chats/getAllMessages", get_all_messages },
   { "GET", "/v1.0/users/*/chats", list_chats },
   { "GET", "/v1.0/users/*/chats/*", get_user_chat },
+  { "GET", "/v1.0/chats", list_my_chats },
   { "POST", "/v1.0/chats", create_chat },
   { "GET", "/v1.0/chats/*", get_chat },
   { "PATCH", "/v1.0/chats/*", patch_chat },

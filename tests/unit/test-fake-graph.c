@@ -1011,6 +1011,29 @@ test_faults (void)
   fx_free (fx);
 }
 
+/* Freeing the emulator while it holds a delayed answer neither crashes nor leaks. */
+static void
+test_free_while_delayed (void)
+{
+  Fx *fx = fx_signed_in ();
+  fake_graph_add_fault (fx->fg, "GET", "/v1.0/me", FAKE_FAULT_DELAY, 0, NULL, 10000, 1);
+  Reply *r = g_new0 (Reply, 1);
+  SoupMessage *msg = new_message (fx, "GET", "/v1.0/me");
+  GCancellable *cancel = g_cancellable_new ();
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, cancel, sent_cb, r);
+  gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (fake_graph_count (fx->fg, "GET", "/v1.0/me") == 0 && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/me"), ==, 1);
+  g_cancellable_cancel (cancel);
+  while (!r->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (cancel);
+  g_object_unref (msg);
+  reply_free (r);
+  fx_free (fx);
+}
+
 /* ---- users, presence, search ---- */
 
 static void
@@ -1205,6 +1228,7 @@ main (int argc, char **argv)
   g_test_add_func ("/fake/messages/pins", test_pins);
   g_test_add_func ("/fake/batch/mixed", test_batch_mixed);
   g_test_add_func ("/fake/faults", test_faults);
+  g_test_add_func ("/fake/free-while-delayed", test_free_while_delayed);
   g_test_add_func ("/fake/users", test_users);
   g_test_add_func ("/fake/presence", test_presence);
   g_test_add_func ("/fake/search", test_search);
