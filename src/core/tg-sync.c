@@ -17,6 +17,7 @@
 #define PER_CHAT_SPACING_US (G_USEC_PER_SEC)          /* ≤ 1 request per chat per second */
 #define LIST_SPACING_US (G_USEC_PER_SEC / 5)          /* ≤ 5 chat-list requests per second */
 #define BACKOFF_MAX_S 300
+#define SENDING_GUARD_US (30 * G_USEC_PER_SEC)  /* a send never confirmed stops holding back */
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -51,6 +52,9 @@ typedef struct
   gint64 pending_time;
   gint64 last_request;       /* monotonic µs of the last message request */
   gboolean force_check;      /* imported while its messages were pending: fetch it */
+  gboolean watched;          /* an open conversation: fetched every watch_every cycles */
+  guint sending;             /* sends in flight from this client (note_sending) */
+  gint64 sending_since;      /* monotonic µs of the oldest of them */
   /* de-duplication: message id → Seen, oldest first in seen_order */
   GHashTable *seen;
   GQueue seen_order;
@@ -77,6 +81,8 @@ struct _TgSync
 
   guint interval_s;
   guint full_refresh_s;
+  guint watch_every;
+  guint cycles;              /* cycles begun */
   double time_scale;
   guint failures;            /* consecutive failed cycles */
   gboolean throttled;
@@ -101,6 +107,7 @@ typedef struct
   gboolean done;
   gboolean failed;
   gboolean in_round;
+  gboolean was_dirty;        /* fetched because the preview moved (not only watched) */
 } Fetch;
 
 struct _Cycle
@@ -118,6 +125,7 @@ struct _Cycle
   GPtrArray *fetches;        /* Fetch* */
   GSource *wait;
   guint refreshes;           /* full lists fetched by this cycle */
+  guint number;
 };
 
 static void sync_unref (TgSync *sync);
@@ -454,6 +462,7 @@ tg_sync_new (TgGraph *graph, const char *me_id, const TgSyncCallbacks *callbacks
   sync->catching_up = TRUE;
   sync->interval_s = 5;
   sync->full_refresh_s = 1800;
+  sync->watch_every = 3;
   sync->time_scale = 1.0;
   sync->waiters = g_ptr_array_new ();
   sync->next_waiters = g_ptr_array_new ();
@@ -526,13 +535,49 @@ tg_sync_get_chat (TgSync *sync, const char *chat_id)
 }
 
 void
+tg_sync_note_sending (TgSync *sync, const char *chat_id)
+{
+  ChatState *cs;
+
+  if (sync == NULL || chat_id == NULL)
+    return;
+  cs = chat_state_get (sync, chat_id, TRUE);
+  if (cs->sending++ == 0)
+    cs->sending_since = now_us ();
+}
+
+static void
+sending_done (ChatState *cs)
+{
+  if (cs->sending > 0)
+    cs->sending--;
+}
+
+void
+tg_sync_watch_chat (TgSync *sync, const char *chat_id, gboolean watch)
+{
+  if (sync == NULL || chat_id == NULL)
+    return;
+  chat_state_get (sync, chat_id, TRUE)->watched = watch;
+}
+
+void
+tg_sync_set_watch_every (TgSync *sync, guint cycles)
+{
+  sync->watch_every = cycles;
+}
+
+void
 tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_id, const char *etag)
 {
   ChatState *cs;
 
-  if (sync == NULL || chat_id == NULL || message_id == NULL)
+  if (sync == NULL || chat_id == NULL)
     return;
   cs = chat_state_get (sync, chat_id, TRUE);
+  sending_done (cs);
+  if (message_id == NULL)
+    return;
   if (g_hash_table_contains (cs->seen, message_id))
     {
       Seen *s = g_hash_table_lookup (cs->seen, message_id);
@@ -555,6 +600,15 @@ tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg)
   if (sync == NULL || msg == NULL || msg->chat_id == NULL)
     return;
   cs = chat_state_get (sync, msg->chat_id, TRUE);
+  sending_done (cs);
+  if (g_hash_table_contains (cs->seen, msg->id))
+    {
+      Seen *seen = g_hash_table_lookup (cs->seen, msg->id);
+
+      /* Delivered already (the poll was quicker): keep what the poll saw. */
+      if (g_strcmp0 (seen->etag, msg->etag) == 0 || seen->last_modified > 0)
+        return;
+    }
   seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited,
             tg_message_reactions_hash (msg), msg->is_deleted);
 }
@@ -1205,6 +1259,9 @@ fetch_complete (Cycle *cycle, Fetch *f)
   process_messages (sync, cycle->generation, cs, f->msgs, f->stateless, f->since);
   if (!alive (sync, cycle->generation))
     return;
+  cycle->state_moved = TRUE;
+  if (!f->was_dirty)
+    return;   /* a watched chat: its preview fingerprint was not looked at */
   cs->dirty = FALSE;
   cs->unread_since = 0;
   cs->preview_sig = cs->pending_sig;
@@ -1403,11 +1460,17 @@ cycle_fetch_round (Cycle *cycle)
       while (g_hash_table_iter_next (&it, NULL, &value))
         {
           ChatState *cs = value;
+          gboolean watch_now = cs->watched && cs->has_state && sync->watch_every > 0 &&
+                               cycle->number % sync->watch_every == 0;
           Fetch *f;
 
-          if (!cs->dirty)
+          if (!cs->dirty && !watch_now)
+            continue;
+          /* A send of ours is in flight here: wait for its id (note_sent), next cycle. */
+          if (cs->sending > 0 && now - cs->sending_since < scaled_us (sync, SENDING_GUARD_US))
             continue;
           f = g_new0 (Fetch, 1);
+          f->was_dirty = cs->dirty;
           f->chat_id = g_strdup (cs->id);
           f->stateless = !cs->has_state;
           f->since = f->stateless ? cs->unread_since : cs->wm_modified;
@@ -1519,6 +1582,7 @@ cycle_begin (TgSync *sync)
   cycle->cancellable = g_object_ref (sync->cancellable);
   cycle->known_at_start = sync->known_time;
   cycle->fetches = g_ptr_array_new_with_free_func (fetch_free);
+  cycle->number = ++sync->cycles;
   sync->cycle = cycle;
   sync->throttled = FALSE;
   if (full_refresh_due (sync))

@@ -105,11 +105,24 @@ gboolean tg_sync_poll_once_finish (TgSync *sync, GAsyncResult *result, GError **
 /* Asks for a full chat-list refresh in the next cycle (e.g. after /invite or creating a chat). */
 void tg_sync_request_full_refresh (TgSync *sync);
 
-/* A message this client has just sent (or edited): the poller will not deliver this chat id +
- * message id + etag. A later change (other etag) is delivered as usual. */
+/* Own sends. Call tg_sync_note_sending before POSTing a message (or an edit) and
+ * tg_sync_note_sent with the answer's id + etag after it: the poller does not fetch that chat
+ * while the send is in flight (at most 30 s), so the message cannot come back before its id is
+ * known, and then does not deliver this chat id + message id + etag. A later change (other etag)
+ * is delivered as usual. After a failed send call tg_sync_note_sent with message_id NULL.
+ * (note_sent alone, without note_sending, works too but leaves the race open.) */
+void tg_sync_note_sending (TgSync *sync, const char *chat_id);
 void tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_id,
                         const char *etag);
 void tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg);
+
+/* Open conversations. The preview scan only sees a chat's newest message, so an edit, delete or
+ * reaction on an older message surfaces with the chat's next new message. A watched chat (its
+ * conversation window is open) is also fetched every `cycles` poll cycles (default 3; 0 = never),
+ * batched with the rest: one more inner request per watch cycle while windows are open, none
+ * when no chat is watched. */
+void tg_sync_watch_chat (TgSync *sync, const char *chat_id, gboolean watch);
+void tg_sync_set_watch_every (TgSync *sync, guint cycles);
 
 /* Watermarks as one compact printable string (no newlines), newly allocated. */
 char *tg_sync_export_state (TgSync *sync);

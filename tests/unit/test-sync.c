@@ -886,6 +886,109 @@ test_own_messages (void)
   fx_free (fx);
 }
 
+/* A send in flight (note_sending) holds the chat's fetch back until its id is known, so a poll
+ * that is quicker than the POST's answer cannot show our own message as if sent elsewhere; a
+ * failed send (note_sent with no id) releases the chat at once. */
+static void
+test_sending_holds_fetch (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
+  g_autofree char *messages_path = NULL;
+  g_autoptr (TgMessage) sent = NULL;
+  const char *chat = ids->pdata[1], *mid;
+
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+  /* real time: the 30 s guard must not run out while the test runs */
+  tg_sync_set_time_scale (fx->sync, 1.0);
+  messages_path = g_strdup_printf ("/v1.0/chats/%s/messages", chat);
+  fake_graph_clear_log (fx->fg);
+
+  tg_sync_note_sending (fx->sync, chat);
+  sent = send_message (fx, chat, "from here");
+  poll_ok (fx);    /* the preview moved, but the answer is not "known" yet: not fetched */
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 0);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", messages_path), ==, 0);
+
+  tg_sync_note_sent (fx->sync, chat, sent->id, sent->etag);
+  poll_ok (fx);    /* fetched now, and recognised as ours */
+  g_assert_cmpuint (fake_graph_count (fx->fg, "GET", messages_path), ==, 1);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 0);
+
+  tg_sync_note_sending (fx->sync, chat);
+  tg_sync_note_sent (fx->sync, chat, NULL, NULL);   /* the send failed */
+  mid = fake_graph_inject_message (fx->fg, chat, BOB, "still here");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
+  g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==, mid);
+  fx_free (fx);
+}
+
+/* A send whose answer never comes holds the chat back for 30 s (scaled), not for ever. */
+static void
+test_sending_guard_expires (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
+  const char *chat = ids->pdata[2], *mid;
+
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+  tg_sync_note_sending (fx->sync, chat);
+  mid = fake_graph_inject_message (fx->fg, chat, BOB, "meanwhile");
+  spin (100);      /* > 30 s × FAST */
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
+  g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==, mid);
+  fx_free (fx);
+}
+
+/* An open conversation (watched) sees a reaction on an older message within watch_every
+ * cycles, without a new message; that costs one message request per watch cycle, and a chat
+ * no longer watched costs nothing again. */
+static void
+test_watched_chat (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
+  const char *chat = ids->pdata[0], *other = ids->pdata[1], *mid, *mid2;
+  guint requests;
+
+  fx_start_engine (fx, NULL);
+  tg_sync_set_watch_every (fx->sync, 2);
+  poll_ok (fx);
+  mid = fake_graph_inject_message (fx->fg, chat, BOB, "react to me");
+  mid2 = fake_graph_inject_message (fx->fg, other, BOB, "and to me");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
+  tg_sync_watch_chat (fx->sync, chat, TRUE);
+
+  g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
+  g_assert_true (fake_graph_add_reaction (fx->fg, other, mid2, CAROL, "heart"));
+  fake_graph_clear_log (fx->fg);
+  poll_ok (fx);
+  poll_ok (fx);
+  requests = fake_graph_count (fx->fg, NULL, "*");
+  g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 1);
+  g_assert_cmpstr (nth_event (fx, EV_REACTIONS, 0)->msg->id, ==, mid);
+  g_assert_cmpuint (requests, ==, 2 + 1);   /* two chat lists, one watch fetch */
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
+
+  /* nothing new: the watch fetch delivers nothing twice */
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 1);
+
+  tg_sync_watch_chat (fx->sync, chat, FALSE);
+  fake_graph_clear_log (fx->fg);
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (fake_graph_count (fx->fg, NULL, "*"), ==, 2);
+  g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 1);   /* "heart" waits for a message */
+  fx_free (fx);
+}
+
 /* 429 on the chat list: the poll fails once the retries are spent, the error is reported and
  * the interval grows with each failure instead of the engine hammering; success resets it. */
 static void
@@ -1172,6 +1275,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/rename-members", test_rename_members);
   g_test_add_func ("/sync/new-and-removed-chat", test_new_and_removed_chat);
   g_test_add_func ("/sync/own-messages", test_own_messages);
+  g_test_add_func ("/sync/sending-holds-fetch", test_sending_holds_fetch);
+  g_test_add_func ("/sync/sending-guard-expires", test_sending_guard_expires);
+  g_test_add_func ("/sync/watched-chat", test_watched_chat);
   g_test_add_func ("/sync/throttle-backoff", test_throttle_backoff);
   g_test_add_func ("/sync/timer-backoff", test_timer_backoff);
   g_test_add_func ("/sync/timer-delivers", test_timer_delivers);
