@@ -52,7 +52,6 @@ typedef struct
   gint64 pending_time;
   gint64 last_request;       /* monotonic µs of the last message request */
   gboolean force_check;      /* imported while its messages were pending: fetch it */
-  gboolean watched;          /* an open conversation: fetched every watch_every cycles */
   guint sending;             /* sends in flight from this client (note_sending) */
   gint64 sending_since;      /* monotonic µs of the oldest of them */
   /* de-duplication: message id → Seen, oldest first in seen_order */
@@ -551,14 +550,6 @@ sending_done (ChatState *cs)
 {
   if (cs->sending > 0)
     cs->sending--;
-}
-
-void
-tg_sync_watch_chat (TgSync *sync, const char *chat_id, gboolean watch)
-{
-  if (sync == NULL || chat_id == NULL)
-    return;
-  chat_state_get (sync, chat_id, TRUE)->watched = watch;
 }
 
 void
@@ -1452,16 +1443,19 @@ cycle_fetch_round (Cycle *cycle)
 
   if (cycle->fetches->len == 0)
     {
-      /* First round: which chats changed? */
+      /* First round: which chats changed, and (every watch_every cycles) which are open? */
+      g_autoptr (GHashTable) open = NULL;
       GHashTableIter it;
       gpointer value;
 
+      if (sync->cb.open_chats != NULL && sync->watch_every > 0 &&
+          cycle->number % sync->watch_every == 0)
+        open = sync->cb.open_chats (sync, sync->user_data);
       g_hash_table_iter_init (&it, sync->chats);
       while (g_hash_table_iter_next (&it, NULL, &value))
         {
           ChatState *cs = value;
-          gboolean watch_now = cs->watched && cs->has_state && sync->watch_every > 0 &&
-                               cycle->number % sync->watch_every == 0;
+          gboolean watch_now = open != NULL && cs->has_state && g_hash_table_contains (open, cs->id);
           Fetch *f;
 
           if (!cs->dirty && !watch_now)

@@ -69,6 +69,9 @@ typedef struct {
   void (*error) (TgSync *sync, const GError *error, gpointer user_data);
   /* The watermarks moved: store tg_sync_export_state () when convenient. May be NULL. */
   void (*state_changed) (TgSync *sync, gpointer user_data);
+  /* The chats whose conversation is open (a set of chat ids; the engine unrefs it), asked once
+   * every watch_every cycles; may return NULL. Must not stop or free the engine. May be NULL. */
+  GHashTable *(*open_chats) (TgSync *sync, gpointer user_data);
 } TgSyncCallbacks;
 
 /* `me_id` is the signed-in user's AAD id (own messages are flagged by it). `callbacks` is
@@ -117,11 +120,10 @@ void tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_i
 void tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg);
 
 /* Open conversations. The preview scan only sees a chat's newest message, so an edit, delete or
- * reaction on an older message surfaces with the chat's next new message. A watched chat (its
- * conversation window is open) is also fetched every `cycles` poll cycles (default 3; 0 = never),
- * batched with the rest: one more inner request per watch cycle while windows are open, none
- * when no chat is watched. */
-void tg_sync_watch_chat (TgSync *sync, const char *chat_id, gboolean watch);
+ * reaction on an older message surfaces with the chat's next new message. Every `cycles` poll
+ * cycles (default 3; 0 = never) the engine asks the open_chats callback and also fetches those
+ * chats, batched with the rest: one more inner request per open chat per watch cycle, none
+ * when nothing is open. */
 void tg_sync_set_watch_every (TgSync *sync, guint cycles);
 
 /* Watermarks as one compact printable string (no newlines), newly allocated. */

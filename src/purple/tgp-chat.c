@@ -735,8 +735,10 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   if (tgp_account_is_closed (ta))
     goto out;
   msg = tg_chats_send_message_finish (ta->graph, result, &error);
-  if (msg != NULL && tgp_sync_get (ta) != NULL)
+  if (msg != NULL)
     tg_sync_note_sent_message (tgp_sync_get (ta), msg);
+  else
+    tg_sync_note_sent (tgp_sync_get (ta), send->chat_id, NULL, NULL);
   conv = find_conv (ta, send->chat_id);
   if (!conv_is_joined (conv))
     goto out;
@@ -784,6 +786,7 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
   send->ta = tgp_account_ref (ta);
   send->chat_id = g_strdup (tgp_chat_conv_chat_id (conv));
   send->typed = g_strdup (message);
+  tg_sync_note_sending (tgp_sync_get (ta), send->chat_id);
   tg_chats_send_message_async (ta->graph, send->chat_id, content, is_html, NULL, ta->cancellable,
                                on_sent, send);
   return 0;

@@ -300,8 +300,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
     return;
   msg = tg_chats_send_message_finish (ta->graph, result, &error);
   ob = outbox_get (ta, req->who);
-  if (msg != NULL && tgp_sync_get (ta) != NULL)
-    tg_sync_note_sent (tgp_sync_get (ta), req->chat_id, msg->id, msg->etag);
+  tg_sync_note_sent (tgp_sync_get (ta), req->chat_id, msg != NULL ? msg->id : NULL,
+                     msg != NULL ? msg->etag : NULL);
   if (ob == NULL)
     return;
   if (msg == NULL)
@@ -324,6 +324,7 @@ post (TgpAccount *ta, Outbox *ob, const char *chat_id)
 
   g_free (ob->posting_to);
   ob->posting_to = g_strdup (chat_id);
+  tg_sync_note_sending (tgp_sync_get (ta), chat_id);
   tg_chats_send_message_async (ta->graph, chat_id, content, is_html, NULL, ta->cancellable,
                                on_sent, req_new (ta, ob->who, chat_id));
 }

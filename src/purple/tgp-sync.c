@@ -199,6 +199,34 @@ on_state_changed (TgSync *sync, gpointer user_data)
   tgp_sync_save_state (ta);
 }
 
+/* The chats of this account's open conversations (IMs and joined chats): the engine fetches
+ * them now and then, so edits and reactions on older messages show while a window is open. */
+static GHashTable *
+on_open_chats (TgSync *sync, gpointer user_data)
+{
+  TgpAccount *ta = user_data;
+  GHashTable *open;
+
+  if (tgp_account_is_closed (ta))
+    return NULL;
+  open = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (GList *l = purple_get_conversations (); l != NULL; l = l->next)
+    {
+      PurpleConversation *conv = l->data;
+      const char *chat_id;
+
+      if (purple_conversation_get_account (conv) != ta->account)
+        continue;
+      if (purple_conversation_get_type (conv) == PURPLE_CONV_TYPE_CHAT
+          && purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv)))
+        continue;
+      chat_id = tgp_chat_conv_chat_id (conv);
+      if (chat_id != NULL)
+        g_hash_table_add (open, g_strdup (chat_id));
+    }
+  return open;
+}
+
 static const TgSyncCallbacks callbacks = {
   .chats_changed = on_chats_changed,
   .chat_removed = on_chat_removed,
@@ -206,6 +234,7 @@ static const TgSyncCallbacks callbacks = {
   .reactions_changed = on_reactions_changed,
   .error = on_error,
   .state_changed = on_state_changed,
+  .open_chats = on_open_chats,
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -9,6 +9,8 @@
  *   chat_removed      → tgp_blist_remove_chat and tgp_chat_on_chat_removed;
  *   message           → tgp_im_deliver (one-on-one chats) or tgp_chat_deliver (others);
  *   reactions_changed → a system line in the chat's open conversation (tgp-message);
+ *   open_chats        → the chat ids of this account's open conversations (watched by the
+ *                       engine, so changes to older messages show while a window is open);
  *   error             → transient (offline, throttled, server): logged, the engine backs off,
  *                       a connection notice after repeated failures; otherwise the connection
  *                       ends (tgp_account_fail).

@@ -744,6 +744,35 @@ test_mention_and_reactions (void)
   g_assert_cmpuint (count_writes ("look"), ==, 2);   /* the message and the reactions line */
 }
 
+/* While the conversation is open, a reaction or an edit on an older message shows without
+ * waiting for a new message (the engine watches open conversations); each once. */
+static void
+test_open_conversation_watched (void)
+{
+  FakeGraph *fg = tb_fake_new (ME);
+  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = connect_new (fg);
+  const char *old;
+  TbEvent *ev;
+
+  wait_blist (acc, 1, 0);
+  wait_polls (fg, 2);
+  old = fake_graph_inject_message (fg, chat, "bob@contoso.com", "an older message");
+  fake_graph_inject_message (fg, chat, "bob@contoso.com", "the newest one");
+  wait_write ("the newest one");   /* the IM window is open now */
+
+  fake_graph_add_reaction (fg, chat, old, "bob@contoso.com", "like");
+  ev = wait_write ("Reactions:");
+  g_assert_nonnull (strstr (ev->text, "an older message"));
+  g_assert_true (fake_graph_edit_message (fg, chat, old, "an older message, corrected"));
+  ev = wait_write ("(edited) an older message, corrected");
+  g_assert_cmpstr (ev->conv, ==, "bob@contoso.com");
+  wait_polls (fg, 6);
+  g_assert_cmpuint (count_writes ("Reactions:"), ==, 1);
+  g_assert_cmpuint (count_writes ("(edited)"), ==, 1);
+  g_assert_cmpuint (count_writes ("the newest one"), ==, 1);
+}
+
 static char *cmd_seen;
 
 static PurpleCmdRet
@@ -859,6 +888,7 @@ main (int argc, char **argv)
   tb_add ("/messaging/im/edit-delete", test_edit_delete);
   tb_add ("/messaging/im/own-message-elsewhere", test_own_message_elsewhere);
   tb_add ("/messaging/im/mention-and-reactions", test_mention_and_reactions);
+  tb_add ("/messaging/im/open-conversation-watched", test_open_conversation_watched);
   tb_add ("/messaging/im/runs-commands", test_im_runs_commands);
   tb_add ("/messaging/send/to-buddy", test_send_to_buddy);
   tb_add ("/messaging/send/to-new-user", test_send_to_new_user);

@@ -102,6 +102,7 @@ typedef struct {
   char *me_id;
   char *bob_id;
   gboolean forbid_callbacks;   /* after stop: any callback fails the test */
+  GHashTable *open_chats;      /* what cb_open_chats answers (NULL: nothing open) */
 } Fx;
 
 static Event *
@@ -172,8 +173,22 @@ cb_state_changed (TgSync *sync, gpointer data)
   fx->state_changes++;
 }
 
+static GHashTable *
+cb_open_chats (TgSync *sync, gpointer data)
+{
+  Fx *fx = data;
+
+  return fx->open_chats != NULL ? g_hash_table_ref (fx->open_chats) : NULL;
+}
+
 static const TgSyncCallbacks callbacks = {
-  cb_chats_changed, cb_chat_removed, cb_message, cb_reactions, cb_error, cb_state_changed,
+  .chats_changed = cb_chats_changed,
+  .chat_removed = cb_chat_removed,
+  .message = cb_message,
+  .reactions_changed = cb_reactions,
+  .error = cb_error,
+  .state_changed = cb_state_changed,
+  .open_chats = cb_open_chats,
 };
 
 static guint
@@ -273,6 +288,7 @@ fx_free (Fx *fx)
   spin (5);   /* let cancelled requests unwind before the server goes */
   fake_graph_free (fx->fg);
   g_ptr_array_unref (fx->events);
+  g_clear_pointer (&fx->open_chats, g_hash_table_unref);
   g_free (fx->me_id);
   g_free (fx->bob_id);
   g_free (fx);
@@ -955,6 +971,7 @@ test_watched_chat (void)
   const char *chat = ids->pdata[0], *other = ids->pdata[1], *mid, *mid2;
   guint requests;
 
+  fx->open_chats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fx_start_engine (fx, NULL);
   tg_sync_set_watch_every (fx->sync, 2);
   poll_ok (fx);
@@ -962,7 +979,7 @@ test_watched_chat (void)
   mid2 = fake_graph_inject_message (fx->fg, other, BOB, "and to me");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
-  tg_sync_watch_chat (fx->sync, chat, TRUE);
+  g_hash_table_add (fx->open_chats, g_strdup (chat));
 
   g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
   g_assert_true (fake_graph_add_reaction (fx->fg, other, mid2, CAROL, "heart"));
@@ -980,7 +997,7 @@ test_watched_chat (void)
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 1);
 
-  tg_sync_watch_chat (fx->sync, chat, FALSE);
+  g_hash_table_remove_all (fx->open_chats);
   fake_graph_clear_log (fx->fg);
   poll_ok (fx);
   poll_ok (fx);
