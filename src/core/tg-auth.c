@@ -46,6 +46,7 @@ struct _TgAuth {
   gatomicrefcount ref;
   gboolean freed;                 /* the owner called tg_auth_free */
   GMainContext *context;          /* where timers and idles run (thread-default at creation) */
+  GThread *thread;                /* the thread that created us (not a reference) */
 
   SoupSession *session;
   char *login_url;
@@ -886,11 +887,30 @@ sweep_cancelled (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* TRUE when every waiter's cancellable has fired (nobody wants the acquisition any more). */
+static gboolean
+all_waiters_cancelled (Acquire *op)
+{
+  for (GList *l = op->waiters; l != NULL; l = l->next)
+    {
+      Waiter *w = l->data;
+      if (w->cancellable == NULL || !g_cancellable_is_cancelled (w->cancellable))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 on_waiter_cancelled (GCancellable *cancellable, gpointer data)
 {
   Acquire *op = data;
   GSource *idle = g_idle_source_new ();
+
+  /* The loopback port closes with the account, not an iteration later: a browser that comes
+   * back after that finds nobody listening. (Only on our own thread: the server is not
+   * thread-safe; elsewhere the sweep below closes it.) */
+  if (op->browser != NULL && g_thread_self () == op->auth->thread && all_waiters_cancelled (op))
+    g_clear_pointer (&op->browser, tg_auth_browser_free);
 
   /* Not here: disconnecting a cancellable from its own handler would deadlock. */
   g_source_set_callback (idle, sweep_cancelled, acquire_ref (op), (GDestroyNotify) acquire_unref);
@@ -1059,6 +1079,7 @@ tg_auth_new (SoupSession *session, const char *login_url, const char *tenant,
   auth = g_new0 (TgAuth, 1);
   g_atomic_ref_count_init (&auth->ref);
   auth->context = g_main_context_ref_thread_default ();
+  auth->thread = g_thread_self ();
   auth->session = g_object_ref (session);
   auth->login_url = g_strdup (login_url);
   auth->tenant = g_strdup (tenant);

@@ -129,6 +129,21 @@ fake_browser_replace_param (const char *url, const char *name, const char *value
   return g_uri_to_string (out);
 }
 
+gboolean
+fake_browser_port_closed (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (uri);
+  g_assert_cmpint (g_uri_get_port (uri), >, 0);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) g_uri_get_port (uri),
+                                                NULL, &error);
+  return connection == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
 void
 fake_browser_page_free (FakeBrowserPage *page)
 {

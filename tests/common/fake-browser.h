@@ -24,6 +24,10 @@ FakeBrowserPage *fake_browser_follow (const char *url);
 char *fake_browser_query_param (const char *url, const char *name);
 /* `url` with query parameter `name` set to `value` (newly allocated). */
 char *fake_browser_replace_param (const char *url, const char *name, const char *value);
+/* TRUE when nothing listens on 127.0.0.1 at the port of `url` (e.g. a redirect_uri naming
+ * localhost). A blocking connect that never iterates the main context, so it tells what holds
+ * right now, not after pending idles ran. */
+gboolean fake_browser_port_closed (const char *url);
 void fake_browser_page_free (FakeBrowserPage *page);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeBrowserPage, fake_browser_page_free)
 

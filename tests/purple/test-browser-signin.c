@@ -53,16 +53,6 @@ prompt_clear (Prompt *p)
   g_free (p->redirect_uri);
 }
 
-/* TRUE when nothing listens on the redirect_uri's port any more. */
-static gboolean
-listener_closed (const char *redirect_uri)
-{
-  g_autoptr (GUri) uri = g_uri_parse (redirect_uri, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%d/", g_uri_get_port (uri));
-  g_autoptr (FakeBrowserPage) page = fake_browser_get (url);
-
-  return g_error_matches (page->error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-}
 
 static FakeRequest *
 find_request (FakeGraph *fg, const char *method, const char *path)
@@ -135,7 +125,7 @@ test_end_to_end (void)
   g_assert_nonnull (purple_account_get_password (acc));
   g_assert_cmpuint (strlen (purple_account_get_password (acc)), >, 20);
   /* The listener went with the exchange. */
-  g_assert_true (listener_closed (p.redirect_uri));
+  g_assert_true (fake_browser_port_closed (p.redirect_uri));
 
   /* Reconnecting uses it: no browser, no prompt. */
   tb_account_disconnect (acc);
@@ -207,7 +197,7 @@ test_access_denied (void)
   tb_wait_disconnected (acc);
   g_assert_false (tb_request_is_open (p.dialog));
   g_assert_cmpuint (fake_graph_count (fg, "POST", TOKEN_PATH), ==, 0);
-  g_assert_true (listener_closed (p.redirect_uri));
+  g_assert_true (fake_browser_port_closed (p.redirect_uri));
   g_assert_cmpuint (tb_events_count (TB_EV_CONN_ERROR, NULL), ==, 1);
   prompt_clear (&p);
 }
@@ -235,7 +225,7 @@ test_cancelled_by_user (void)
   g_assert_cmpstr (error->text, ==, "Sign-in was cancelled.");
   tb_wait_disconnected (acc);
   events = tb_events ()->len;
-  g_assert_true (listener_closed (p.redirect_uri));
+  g_assert_true (fake_browser_port_closed (p.redirect_uri));
   late = fake_browser_get (first->location);
   g_assert_error (late->error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   tb_run_for (100);
@@ -258,9 +248,9 @@ test_close_while_waiting (void)
   wait_prompt (&p);
   tb_account_disconnect (acc);
   g_assert_false (tb_request_is_open (p.dialog));
+  g_assert_true (fake_browser_port_closed (p.redirect_uri));   /* at once, not later */
   events = tb_events ()->len;
   tb_run_for (50);
-  g_assert_true (listener_closed (p.redirect_uri));
   g_assert_cmpuint (tb_events ()->len, ==, events);
   prompt_clear (&p);
 }

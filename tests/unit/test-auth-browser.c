@@ -57,16 +57,6 @@ listener_url (TgAuthBrowser *browser, const char *path_and_query)
   return g_strdup_printf ("http://127.0.0.1:%d%s", g_uri_get_port (uri), path_and_query);
 }
 
-/* TRUE when nothing listens on the redirect_uri's port any more. */
-static gboolean
-port_closed (const char *redirect_uri)
-{
-  g_autoptr (GUri) uri = g_uri_parse (redirect_uri, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%d/", g_uri_get_port (uri));
-  g_autoptr (FakeBrowserPage) page = fake_browser_get (url);
-
-  return page->error != NULL && g_error_matches (page->error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* PKCE                                                                                        */
@@ -301,7 +291,7 @@ test_cancel_and_free (void)
   wait_flag (&w.done);
   g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   wait_clear (&w);
-  g_assert_true (port_closed (redirect));
+  g_assert_true (fake_browser_port_closed (redirect));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -482,7 +472,7 @@ test_flow_sign_in (void)
   }
 
   /* The listener is gone with the exchange. */
-  g_assert_true (port_closed (redirect));
+  g_assert_true (fake_browser_port_closed (redirect));
   flow_clear (&f);
 }
 
@@ -502,7 +492,7 @@ test_flow_timeout (void)
   g_assert_error (f.error, TG_ERROR, TG_ERROR_AUTH_DECLINED);
   g_assert_nonnull (strstr (f.error->message, "not completed within 10 minutes"));
   g_assert_cmpuint (f.closed, ==, 1);
-  g_assert_true (port_closed (redirect));
+  g_assert_true (fake_browser_port_closed (redirect));
   g_assert_cmpuint (fake_graph_count (f.fg, "POST", "/*/oauth2/v2.0/token"), ==, 0);
   flow_clear (&f);
 }
@@ -553,7 +543,7 @@ test_flow_code_refused (void)
   g_assert_nonnull (strstr (f.error->message, "invalid_grant: AADSTS70008"));
   g_assert_null (strstr (f.error->message, "a-code-never-issued"));
   g_assert_cmpuint (fake_graph_count (f.fg, "POST", "/*/oauth2/v2.0/token"), ==, 1);
-  g_assert_true (port_closed (redirect));
+  g_assert_true (fake_browser_port_closed (redirect));
   flow_clear (&f);
 }
 
