@@ -2,7 +2,9 @@
  * (see tg-auth.h).
  *
  * Everything that obtains an access token is one "acquisition": the refresh token grant when a
- * refresh token is known, else (or when it is refused) the device code flow. At most one
+ * refresh token is known, else (or when it is refused) the interactive sign-in: the device
+ * code flow or the browser sign-in (listener + PKCE from tg-auth-browser, then the
+ * authorization code grant). At most one
  * acquisition runs at a time; sign-in and every refresh request (tg-graph's TgTokenSource) wait
  * on it as "waiters", so concurrent 401s cost one token request. A waiter whose cancellable
  * fires leaves at once; when the last one has left, the acquisition stops (its requests are
@@ -20,18 +22,21 @@
 
 #include <string.h>
 
+#include "core/tg-auth-browser.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-url.h"
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
 #define GRANT_REFRESH "refresh_token"
+#define GRANT_AUTH_CODE "authorization_code"
 
 #define REFRESH_MARGIN_S 300        /* access tokens are renewed this long before they expire */
 #define DEFAULT_POLL_INTERVAL_S 5.0
 #define MIN_POLL_INTERVAL_S 0.01    /* an emulator may ask for very short intervals */
 #define SLOW_DOWN_STEP_S 5.0
 #define DEFAULT_DEVICE_CODE_LIFETIME_S 900
+#define BROWSER_WAIT_S 600          /* how long the browser sign-in waits for the redirect */
 #define MAX_POLL_FAILURES 4         /* consecutive transport/5xx failures tolerated while polling */
 #define MAX_BODY_TEXT 300           /* error descriptions are cut to this many characters */
 
@@ -41,6 +46,7 @@ struct _TgAuth {
   gatomicrefcount ref;
   gboolean freed;                 /* the owner called tg_auth_free */
   GMainContext *context;          /* where timers and idles run (thread-default at creation) */
+  GThread *thread;                /* the thread that created us (not a reference) */
 
   SoupSession *session;
   char *login_url;
@@ -49,6 +55,9 @@ struct _TgAuth {
   char *scopes;
   char *token_url;
   char *devicecode_url;
+  char *authorize_url;
+  TgAuthMethod method;
+  char *login_hint;
 
   TgAuthCallbacks callbacks;
   gpointer callbacks_data;
@@ -75,6 +84,8 @@ typedef enum {
   STEP_REFRESH,                   /* refresh token grant in flight */
   STEP_DEVICE_CODE,               /* devicecode request in flight */
   STEP_POLL,                      /* polling the token endpoint for the device code */
+  STEP_BROWSER,                   /* waiting for the browser's redirect */
+  STEP_CODE_EXCHANGE,             /* authorization code grant in flight */
 } AcquireStep;
 
 struct _Acquire {
@@ -90,8 +101,12 @@ struct _Acquire {
   double interval;                /* seconds, before time_scale */
   gint64 deadline;                /* monotonic µs (scaled) after which the code is dead */
   guint poll_failures;
-  GSource *timer;
-  gboolean prompt_shown;
+  GSource *timer;                 /* device code poll, or the browser sign-in's deadline */
+  gboolean prompt_shown;          /* the device code prompt */
+
+  /* browser sign-in */
+  TgAuthBrowser *browser;         /* the loopback listener, freed when the acquisition ends */
+  gboolean browser_prompt_shown;
 };
 
 /* One form POST to the identity platform. */
@@ -103,6 +118,7 @@ typedef struct {
 
 static void acquire_complete (Acquire *op, GError *error);
 static void start_device_code (Acquire *op);
+static void start_interactive (Acquire *op);
 static void schedule_poll (Acquire *op);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -111,10 +127,7 @@ static void schedule_poll (Acquire *op);
 static void
 free_secret (char *secret)
 {
-  if (secret == NULL)
-    return;
-  memset (secret, 0, strlen (secret));
-  g_free (secret);
+  tg_auth_browser_free_secret (secret);
 }
 
 static void
@@ -143,6 +156,8 @@ auth_unref (TgAuth *auth)
   g_free (auth->scopes);
   g_free (auth->token_url);
   g_free (auth->devicecode_url);
+  g_free (auth->authorize_url);
+  g_free (auth->login_hint);
   free_secret (auth->refresh_token);
   free_secret (auth->access_token);
   g_free (auth->tenant_id);
@@ -165,6 +180,7 @@ acquire_unref (Acquire *op)
     return;
   g_warn_if_fail (op->waiters == NULL);
   g_warn_if_fail (op->timer == NULL);
+  g_warn_if_fail (op->browser == NULL);
   g_object_unref (op->cancellable);
   free_secret (op->device_code);
   auth_unref (op->auth);
@@ -619,6 +635,121 @@ start_device_code (Acquire *op)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Browser sign-in: authorization code + PKCE, redirect to the loopback listener               */
+
+static void
+on_code_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
+{
+  TgAuth *auth = op->auth;
+  GError *failure = NULL;
+
+  if (error != NULL)
+    {
+      acquire_complete (op, transport_error (error));
+      return;
+    }
+  if (status == 200)
+    {
+      if (accept_tokens (auth, reply, "token issued for the browser sign-in", &failure))
+        acquire_complete (op, NULL);
+      else
+        acquire_complete (op, failure);
+      return;
+    }
+  if (g_strcmp0 (tg_json_string (reply, "error"), "invalid_grant") == 0)
+    {
+      g_autofree char *text = oauth_error_text (reply, status);
+      failure = g_error_new (TG_ERROR, TG_ERROR_AUTH_DECLINED,
+                             "The sign-in server refused the browser sign-in (%s). "
+                             "Reconnect to try again.", text);
+    }
+  else
+    failure = reply_error (status, reply, "complete the sign-in");
+  acquire_complete (op, failure);
+}
+
+static void
+on_browser_redirect (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Acquire *op = data;
+  TgAuth *auth = op->auth;
+  GError *error = NULL;
+  char *code = tg_auth_browser_wait_finish (op->browser, result, &error);
+
+  if (op->done)
+    g_clear_error (&error);   /* the acquisition ended meanwhile (cancelled, timed out) */
+  else if (code == NULL)
+    acquire_complete (op, error);
+  else
+    {
+      /* The user is done in the browser; the exchange has the session's own timeouts. */
+      if (op->timer != NULL)
+        {
+          g_source_destroy (op->timer);
+          g_clear_pointer (&op->timer, g_source_unref);
+        }
+      op->step = STEP_CODE_EXCHANGE;
+      g_debug ("browser sign-in: exchanging the authorization code");
+      post_form (op, auth->token_url, on_code_reply,
+                 "grant_type", GRANT_AUTH_CODE,
+                 "client_id", auth->client_id,
+                 "code", code,
+                 "redirect_uri", tg_auth_browser_get_redirect_uri (op->browser),
+                 "code_verifier", tg_auth_browser_get_code_verifier (op->browser),
+                 "scope", auth->scopes,
+                 NULL);
+    }
+  free_secret (code);
+  acquire_unref (op);
+}
+
+static gboolean
+on_browser_deadline (gpointer data)
+{
+  Acquire *op = data;
+
+  g_clear_pointer (&op->timer, g_source_unref);
+  acquire_complete (op, g_error_new (TG_ERROR, TG_ERROR_AUTH_DECLINED,
+                                     "The browser sign-in was not completed within %u minutes. "
+                                     "Reconnect to try again.", BROWSER_WAIT_S / 60));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_browser (Acquire *op)
+{
+  TgAuth *auth = op->auth;
+  GError *error = NULL;
+
+  op->step = STEP_BROWSER;
+  op->browser = tg_auth_browser_new (auth->authorize_url, auth->client_id, auth->scopes,
+                                     auth->login_hint, &error);
+  if (op->browser == NULL)
+    {
+      acquire_complete (op, error);
+      return;
+    }
+  g_warn_if_fail (op->timer == NULL);
+  op->timer = attach_timeout (auth, BROWSER_WAIT_S * auth->time_scale, on_browser_deadline, op);
+  tg_auth_browser_wait_async (op->browser, op->cancellable, on_browser_redirect, acquire_ref (op));
+  op->browser_prompt_shown = TRUE;
+  if (!auth->freed && auth->callbacks.show_browser_sign_in != NULL)
+    auth->callbacks.show_browser_sign_in (auth->callbacks_data,
+                                          tg_auth_browser_get_authorize_url (op->browser),
+                                          BROWSER_WAIT_S);
+}
+
+/* The sign-in that needs the user, by the configured method. */
+static void
+start_interactive (Acquire *op)
+{
+  if (op->auth->method == TG_AUTH_METHOD_BROWSER)
+    start_browser (op);
+  else
+    start_device_code (op);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Refresh token grant                                                                         */
 
 static void
@@ -645,14 +776,14 @@ on_refresh_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
       || g_strcmp0 (code, "consent_required") == 0)
     {
       /* The refresh token is dead (revoked, expired, password changed, new consent needed):
-       * forget it and sign in again with a device code instead of failing the account. */
-      g_debug ("refresh token refused (%s); starting a device code sign-in", code);
+       * forget it and sign in again instead of failing the account. */
+      g_debug ("refresh token refused (%s); starting an interactive sign-in", code);
       free_secret (auth->refresh_token);
       auth->refresh_token = NULL;
       if (!auth->freed && auth->callbacks.refresh_token_changed != NULL)
         auth->callbacks.refresh_token_changed (auth->callbacks_data, NULL);
       if (!op->done)
-        start_device_code (op);
+        start_interactive (op);
       return;
     }
   acquire_complete (op, reply_error (status, reply, "refresh the sign-in"));
@@ -696,8 +827,12 @@ acquire_complete (Acquire *op, GError *error)
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("sign-in failed: %s", error->message);
 
+  /* The listener goes now: no later redirect is answered, the port is free again. */
+  g_clear_pointer (&op->browser, tg_auth_browser_free);
   if (op->prompt_shown && !auth->freed && auth->callbacks.close_device_code != NULL)
     auth->callbacks.close_device_code (auth->callbacks_data);
+  if (op->browser_prompt_shown && !auth->freed && auth->callbacks.close_browser_sign_in != NULL)
+    auth->callbacks.close_browser_sign_in (auth->callbacks_data);
 
   /* Waiter callbacks may run right here and may start a new acquisition: detach first. */
   waiters = g_steal_pointer (&op->waiters);
@@ -752,11 +887,30 @@ sweep_cancelled (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* TRUE when every waiter's cancellable has fired (nobody wants the acquisition any more). */
+static gboolean
+all_waiters_cancelled (Acquire *op)
+{
+  for (GList *l = op->waiters; l != NULL; l = l->next)
+    {
+      Waiter *w = l->data;
+      if (w->cancellable == NULL || !g_cancellable_is_cancelled (w->cancellable))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 on_waiter_cancelled (GCancellable *cancellable, gpointer data)
 {
   Acquire *op = data;
   GSource *idle = g_idle_source_new ();
+
+  /* The loopback port closes with the account, not an iteration later: a browser that comes
+   * back after that finds nobody listening. (Only on our own thread: the server is not
+   * thread-safe; elsewhere the sweep below closes it.) */
+  if (op->browser != NULL && g_thread_self () == op->auth->thread && all_waiters_cancelled (op))
+    g_clear_pointer (&op->browser, tg_auth_browser_free);
 
   /* Not here: disconnecting a cancellable from its own handler would deadlock. */
   g_source_set_callback (idle, sweep_cancelled, acquire_ref (op), (GDestroyNotify) acquire_unref);
@@ -786,6 +940,7 @@ acquire_abort_later (Acquire *op)
       g_clear_pointer (&op->timer, g_source_unref);
     }
   g_cancellable_cancel (op->cancellable);
+  g_clear_pointer (&op->browser, tg_auth_browser_free);
   idle = g_idle_source_new ();
   g_source_set_callback (idle, abort_idle, acquire_ref (op), (GDestroyNotify) acquire_unref);
   g_source_set_static_name (idle, "tg-auth abort");
@@ -829,7 +984,7 @@ acquire_join (TgAuth *auth, GTask *task)
                      NULL);
         }
       else
-        start_device_code (op);
+        start_interactive (op);
       return;
     }
   w = g_new0 (Waiter, 1);
@@ -924,6 +1079,7 @@ tg_auth_new (SoupSession *session, const char *login_url, const char *tenant,
   auth = g_new0 (TgAuth, 1);
   g_atomic_ref_count_init (&auth->ref);
   auth->context = g_main_context_ref_thread_default ();
+  auth->thread = g_thread_self ();
   auth->session = g_object_ref (session);
   auth->login_url = g_strdup (login_url);
   auth->tenant = g_strdup (tenant);
@@ -932,6 +1088,7 @@ tg_auth_new (SoupSession *session, const char *login_url, const char *tenant,
   base = tg_url_join (login_url, tenant);
   auth->token_url = tg_url_join (base, "oauth2/v2.0/token");
   auth->devicecode_url = tg_url_join (base, "oauth2/v2.0/devicecode");
+  auth->authorize_url = tg_url_join (base, "oauth2/v2.0/authorize");
   auth->time_scale = 1.0;
   if (is_guid (tenant))
     auth->tenant_id = g_ascii_strdown (tenant, -1);
@@ -966,6 +1123,21 @@ tg_auth_set_callbacks (TgAuth *auth, const TgAuthCallbacks *callbacks, gpointer 
   else
     memset (&auth->callbacks, 0, sizeof auth->callbacks);
   auth->callbacks_data = callbacks != NULL ? data : NULL;
+}
+
+void
+tg_auth_set_method (TgAuth *auth, TgAuthMethod method)
+{
+  g_return_if_fail (auth != NULL);
+  auth->method = method;
+}
+
+void
+tg_auth_set_login_hint (TgAuth *auth, const char *login_hint)
+{
+  g_return_if_fail (auth != NULL);
+  g_free (auth->login_hint);
+  auth->login_hint = (login_hint != NULL && *login_hint != '\0') ? g_strdup (login_hint) : NULL;
 }
 
 void

@@ -1,7 +1,9 @@
 /* tg-auth — signing in to the Microsoft identity platform and keeping tokens fresh.
  *
  * OAuth 2.0 device code flow against {login_url}/{tenant}/oauth2/v2.0/{devicecode,token}
- * (authorization_pending, slow_down, authorization_declined, expired_token handled), refresh
+ * (authorization_pending, slow_down, authorization_declined, expired_token handled), or the
+ * browser sign-in (authorization code + PKCE S256 with a loopback redirect, tg-auth-browser.h)
+ * for organisations whose conditional access blocks the device code flow; refresh
  * tokens (used first when one is known; invalid_grant falls back to a new device code sign-in),
  * access tokens refreshed before they expire and after a 401 (via the TgTokenSource it gives
  * tg-graph). Tokens and codes never appear in debug output.
@@ -13,6 +15,12 @@
 G_BEGIN_DECLS
 
 typedef struct _TgAuth TgAuth;
+
+/* How a user signs in when no refresh token is known (or it was refused). */
+typedef enum {
+  TG_AUTH_METHOD_DEVICE_CODE,   /* the default: a code to enter at the verification URL */
+  TG_AUTH_METHOD_BROWSER,       /* the authorize URL in a browser, redirect to 127.0.0.1 */
+} TgAuthMethod;
 
 #define TG_AUTH_DEFAULT_SCOPES \
   "Chat.ReadWrite ChatMessage.Send User.ReadBasic.All Presence.Read.All Presence.ReadWrite offline_access"
@@ -28,6 +36,11 @@ typedef struct {
    * NULL: the stored one was refused (revoked, expired): forget it; a device code sign-in
    * follows. */
   void (*refresh_token_changed) (gpointer data, const char *refresh_token);
+  /* A browser sign-in needs the user: open `authorize_url` in their browser (and show it, for
+   * those who must copy it). The listener waits `expires_in_seconds`. Must not block. */
+  void (*show_browser_sign_in) (gpointer data, const char *authorize_url, guint expires_in_seconds);
+  /* The browser sign-in prompt is no longer needed (signed in, failed or cancelled). */
+  void (*close_browser_sign_in) (gpointer data);
 } TgAuthCallbacks;
 /* Callbacks run on the thread-default main context of tg_auth_new(), never after
  * tg_auth_free() and never for an acquisition that was cancelled by its callers. */
@@ -44,9 +57,17 @@ void tg_auth_set_callbacks (TgAuth *auth, const TgAuthCallbacks *callbacks, gpoi
 /* A refresh token from storage (or pasted by the user); NULL or "" for none. */
 void tg_auth_set_refresh_token (TgAuth *auth, const char *refresh_token);
 
+/* The interactive sign-in to use (default TG_AUTH_METHOD_DEVICE_CODE). */
+void tg_auth_set_method (TgAuth *auth, TgAuthMethod method);
+/* The user's address, passed to the browser sign-in as login_hint (NULL = none). */
+void tg_auth_set_login_hint (TgAuth *auth, const char *login_hint);
+
 /* Signs in: the refresh token when there is one, else (or when it is refused) the device code
- * flow. Completes when an access token is held. Errors: TG_ERROR_AUTH_DECLINED (declined,
- * code expired or not recognised), TG_ERROR_CONFIG (tenant/client id refused),
+ * flow or the browser sign-in (tg_auth_set_method). Completes when an access token is held.
+ * The browser sign-in waits 10 minutes for the redirect (scaled by the time scale), then the
+ * code is exchanged (grant_type=authorization_code, code_verifier, redirect_uri) and the
+ * listener closed. Errors: TG_ERROR_AUTH_DECLINED (declined, code expired or not recognised,
+ * browser sign-in not completed in time), TG_ERROR_CONFIG (tenant/client id refused),
  * TG_ERROR_OFFLINE / _SERVER / _THROTTLED (worth a reconnect), TG_ERROR_SIGNED_OUT /
  * _BAD_RESPONSE (other refusals), G_IO_ERROR_CANCELLED.
  * Sign-in and refreshes share one token acquisition: concurrent callers cost one request, and
@@ -68,7 +89,8 @@ const char *tg_auth_get_tenant_id (TgAuth *auth);
 /* TRUE while an access token is held that is not about to expire. */
 gboolean tg_auth_has_valid_token (TgAuth *auth);
 
-/* For tests: multiplies the device code poll waits and the code's lifetime (default 1.0). */
+/* For tests: multiplies the device code poll waits, the code's lifetime and the browser
+ * sign-in's wait (default 1.0). */
 void tg_auth_set_time_scale (TgAuth *auth, double time_scale);
 /* The current device code poll interval in seconds (the server's `interval` plus 5 s per
  * slow_down, before the time scale); 0 before any device code was issued. */

@@ -166,7 +166,7 @@ read_settings (TgpAccount *ta)
   ta->presence_interval = (guint) presence;
 
   if (g_str_equal (auth_method, TGP_AUTH_BROWSER))
-    purple_debug_info (DBG, "auth_method \"browser\" is not available yet; using a device code\n");
+    ta->browser_sign_in = TRUE;
   else if (!g_str_equal (auth_method, TGP_AUTH_DEVICE_CODE))
     {
       fail_settings (ta, "auth_method must be \"device_code\" or \"browser\"");
@@ -176,7 +176,7 @@ read_settings (TgpAccount *ta)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* The device code prompt                                                                      */
+/* The sign-in prompts (device code, browser)                                                  */
 
 static void
 prompt_close (TgpAccount *ta)
@@ -212,25 +212,12 @@ prompt_on_cancel (gpointer data, int action)
                                   "Sign-in was cancelled.");
 }
 
+/* Shows the sign-in prompt (OK hides it, "Cancel sign-in" ends the connection), or a notice
+ * in clients without request dialogs. */
 static void
-auth_show_device_code (gpointer data, const char *verification_uri, const char *user_code,
-                       const char *message, guint expires_in)
+prompt_show (TgpAccount *ta, const char *primary, const char *secondary)
 {
-  TgpAccount *ta = data;
-  g_autofree char *primary = NULL;
-  g_autofree char *secondary = NULL;
-  guint minutes = MAX ((expires_in + 59) / 60, 1);
-
-  if (tgp_account_is_closed (ta))
-    return;
   prompt_close (ta);
-  /* The URL and the code stand on their own (spaces around them) so that text clients such
-   * as Finch and bitlbee, and terminals that detect URLs, show them plainly. */
-  primary = g_strdup_printf ("To sign in, open %s and enter the code %s", verification_uri, user_code);
-  secondary = g_strdup_printf ("Account: %s\nThe code is valid for %u minute%s. "
-                               "This message closes by itself once you have signed in.",
-                               purple_account_get_username (ta->account), minutes,
-                               minutes == 1 ? "" : "s");
   if (!ta->ready)
     purple_connection_update_progress (ta->gc, "Waiting for you to sign in", STEP_WAIT_USER, STEP_COUNT);
   ta->prompt_is_notify = FALSE;
@@ -248,7 +235,50 @@ auth_show_device_code (gpointer data, const char *verification_uri, const char *
 }
 
 static void
-auth_close_device_code (gpointer data)
+auth_show_device_code (gpointer data, const char *verification_uri, const char *user_code,
+                       const char *message, guint expires_in)
+{
+  TgpAccount *ta = data;
+  g_autofree char *primary = NULL;
+  g_autofree char *secondary = NULL;
+  guint minutes = MAX ((expires_in + 59) / 60, 1);
+
+  if (tgp_account_is_closed (ta))
+    return;
+  /* The URL and the code stand on their own (spaces around them) so that text clients such
+   * as Finch and bitlbee, and terminals that detect URLs, show them plainly. */
+  primary = g_strdup_printf ("To sign in, open %s and enter the code %s", verification_uri, user_code);
+  secondary = g_strdup_printf ("Account: %s\nThe code is valid for %u minute%s. "
+                               "This message closes by itself once you have signed in.",
+                               purple_account_get_username (ta->account), minutes,
+                               minutes == 1 ? "" : "s");
+  prompt_show (ta, primary, secondary);
+}
+
+static void
+auth_show_browser_sign_in (gpointer data, const char *authorize_url, guint expires_in)
+{
+  TgpAccount *ta = data;
+  g_autofree char *primary = NULL;
+  g_autofree char *secondary = NULL;
+  guint minutes = MAX ((expires_in + 59) / 60, 1);
+
+  if (tgp_account_is_closed (ta))
+    return;
+  /* The address is in the dialog too: Finch and bitlbee users (or anyone whose browser did not
+   * open) copy it from there. It carries no secret: the PKCE verifier stays here. */
+  primary = g_strdup_printf ("To sign in, open %s in your web browser", authorize_url);
+  secondary = g_strdup_printf ("Account: %s\nSign in there; the browser then comes back to this "
+                               "computer (localhost) and this message closes by itself. "
+                               "The sign-in waits %u minute%s.",
+                               purple_account_get_username (ta->account), minutes,
+                               minutes == 1 ? "" : "s");
+  prompt_show (ta, primary, secondary);
+  purple_notify_uri (ta->gc, authorize_url);
+}
+
+static void
+auth_close_prompt (gpointer data)
 {
   TgpAccount *ta = data;
 
@@ -271,8 +301,10 @@ auth_refresh_token_changed (gpointer data, const char *refresh_token)
 
 static const TgAuthCallbacks auth_callbacks = {
   .show_device_code = auth_show_device_code,
-  .close_device_code = auth_close_device_code,
+  .close_device_code = auth_close_prompt,
   .refresh_token_changed = auth_refresh_token_changed,
+  .show_browser_sign_in = auth_show_browser_sign_in,
+  .close_browser_sign_in = auth_close_prompt,
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -376,6 +408,8 @@ tgp_account_login (PurpleAccount *account)
       return;
     }
   tg_auth_set_callbacks (ta->auth, &auth_callbacks, ta);
+  tg_auth_set_method (ta->auth, ta->browser_sign_in ? TG_AUTH_METHOD_BROWSER : TG_AUTH_METHOD_DEVICE_CODE);
+  tg_auth_set_login_hint (ta->auth, purple_account_get_username (account));
   tg_auth_set_refresh_token (ta->auth, purple_account_get_password (account));
   tg_auth_attach (ta->auth, ta->graph);
 

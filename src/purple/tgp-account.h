@@ -1,7 +1,8 @@
 /* tgp-account — one signed-in Teams account inside libpurple: the connection life cycle.
  *
- * login: read and check the settings → sign in (stored refresh token, else device code shown
- * through purple_request_action) → GET /me → PURPLE_CONNECTED → tgp_account_on_ready().
+ * login: read and check the settings → sign in (stored refresh token, else a device code shown
+ * through purple_request_action, or with auth_method "browser" the authorize URL opened with
+ * purple_notify_uri and shown in a request dialog) → GET /me → PURPLE_CONNECTED → tgp_account_on_ready().
  * close: cancel everything, close our dialogs, drop the connection.
  *
  * For the modules built on this shell (buddy list, conversations, sync, presence…):
@@ -64,6 +65,7 @@ struct _TgpAccount {
   char *client_id;
   guint poll_interval;            /* seconds */
   guint presence_interval;        /* seconds */
+  gboolean browser_sign_in;       /* auth_method "browser": authorize URL + loopback redirect */
 
   /* The signed-in user, from GET /me (set before tgp_account_on_ready). */
   char *self_id;                  /* AAD object id */

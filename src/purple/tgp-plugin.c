@@ -225,7 +225,7 @@ tgp_init_plugin (PurplePlugin *plugin)
                              TGP_DEFAULT_PRESENCE_INTERVAL));
   options = g_list_append (options, list_option ("Sign-in method", TGP_OPT_AUTH_METHOD,
                                                  "Device code", TGP_AUTH_DEVICE_CODE,
-                                                 "Browser (not available yet: uses a device code)", TGP_AUTH_BROWSER,
+                                                 "Browser (when device code sign-in is blocked)", TGP_AUTH_BROWSER,
                                                  NULL));
   prpl_info.protocol_options = options;
 }

@@ -132,5 +132,8 @@ void fake_graph_set_device_interval (FakeGraph *fg, guint seconds);
 GPtrArray *fake_graph_issued_access_tokens (FakeGraph *fg);
 /* How long device codes live (expires_in, default 900 s); after that: expired_token. */
 void fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds);
+/* /authorize redirects with error=`error` (e.g. "access_denied": the user declined) and
+ * `description` (may be NULL) instead of a code; NULL `error` approves again (the default). */
+void fake_graph_set_authorize_error (FakeGraph *fg, const char *error, const char *description);
 
 G_END_DECLS

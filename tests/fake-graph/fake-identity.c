@@ -1,6 +1,7 @@
 /* fake-identity — the Microsoft identity platform endpoints a public client uses:
  * /{tenant}/oauth2/v2.0/devicecode, /token (device_code, refresh_token, authorization_code
- * with PKCE) and /authorize (auto-approving, 302 to the loopback redirect_uri), plus the
+ * with PKCE) and /authorize (auto-approving, 302 to the loopback redirect_uri, or with the
+ * error fake_graph_set_authorize_error() sets), plus the
  * opaque access tokens every Graph request is checked against. Errors have OAuth's shape.
  *
  * Device code polling: the server declares `interval` (default 1 s, fake_graph_set_device_
@@ -53,6 +54,8 @@ struct _FakeIdentity {
   int auto_approve;
   guint interval;
   guint device_lifetime;
+  char *authorize_error;          /* /authorize redirects with this error instead of a code */
+  char *authorize_error_description;
 };
 
 static gint64
@@ -123,6 +126,8 @@ fake_identity_free (FakeIdentity *id)
   g_hash_table_unref (id->refresh);
   g_hash_table_unref (id->codes);
   g_free (id->last_user_code);
+  g_free (id->authorize_error);
+  g_free (id->authorize_error_description);
   g_free (id);
 }
 
@@ -150,6 +155,15 @@ void
 fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds)
 {
   fg->identity->device_lifetime = seconds;
+}
+
+void
+fake_graph_set_authorize_error (FakeGraph *fg, const char *error, const char *description)
+{
+  g_free (fg->identity->authorize_error);
+  g_free (fg->identity->authorize_error_description);
+  fg->identity->authorize_error = g_strdup (error);
+  fg->identity->authorize_error_description = g_strdup (description);
 }
 
 const char *
@@ -600,14 +614,21 @@ loopback_redirect (const char *uri)
   return uri && (g_str_has_prefix (uri, "http://localhost") || g_str_has_prefix (uri, "http://127.0.0.1"));
 }
 
+/* 302 to redirect_uri?name=value[&error_description=…]&state=… */
 static void
 redirect_with (FakeResp *resp, const char *redirect_uri, const char *name, const char *value,
-               const char *state)
+               const char *description, const char *state)
 {
   GString *loc = g_string_new (redirect_uri);
   char *v = g_uri_escape_string (value, NULL, FALSE);
   g_string_append_printf (loc, "%c%s=%s", strchr (redirect_uri, '?') ? '&' : '?', name, v);
   g_free (v);
+  /* An error redirect carries its description, as AAD's does. */
+  if (description != NULL) {
+    char *d = g_uri_escape_string (description, NULL, FALSE);
+    g_string_append_printf (loc, "&error_description=%s", d);
+    g_free (d);
+  }
   if (state) {
     char *s = g_uri_escape_string (state, NULL, FALSE);
     g_string_append_printf (loc, "&state=%s", s);
@@ -631,11 +652,20 @@ authorize_endpoint (FakeReq *req, FakeResp *resp)
   }
   const char *state = fake_req_param (req, "state");
   if (g_strcmp0 (fake_req_param (req, "response_type"), "code") != 0) {
-    redirect_with (resp, redirect_uri, "error", "unsupported_response_type", state);
+    redirect_with (resp, redirect_uri, "error", "unsupported_response_type",
+                   "AADSTS700054: response_type 'code' is the one enabled for the app.", state);
     return;
   }
   if (method && strcmp (method, "S256") != 0 && strcmp (method, "plain") != 0) {
-    redirect_with (resp, redirect_uri, "error", "invalid_request", state);
+    redirect_with (resp, redirect_uri, "error", "invalid_request",
+                   "AADSTS50126: code_challenge_method must be S256 or plain.", state);
+    return;
+  }
+  FakeIdentity *id = req->fg->identity;
+  if (id->authorize_error != NULL) {
+    /* The user declined (or a policy refused): AAD redirects with the error. */
+    redirect_with (resp, redirect_uri, "error", id->authorize_error,
+                   id->authorize_error_description, state);
     return;
   }
   AuthCode *c = g_new0 (AuthCode, 1);
@@ -647,7 +677,7 @@ authorize_endpoint (FakeReq *req, FakeResp *resp)
   c->expires = mono_ms () + 600 * 1000;
   char *code = fake_random_token (48);
   g_hash_table_insert (req->fg->identity->codes, g_strdup (code), c);
-  redirect_with (resp, redirect_uri, "code", code, state);
+  redirect_with (resp, redirect_uri, "code", code, NULL, state);
   g_free (code);
 }
 

@@ -522,18 +522,6 @@ test_invalid_settings (void)
   expect_invalid_settings ("auth_method", "password", "auth_method");
 }
 
-static void
-test_browser_method_falls_back (void)
-{
-  FakeGraph *fg = new_fake ();
-  PurpleAccount *acc = new_account (fg, NULL);
-
-  purple_account_set_string (acc, "auth_method", "browser");
-  tb_account_connect (acc);
-  tb_wait_event (TB_EV_REQUEST, "enter the code");
-  tb_wait_connected (acc);
-}
-
 /* Closing while the device code is being polled: the prompt goes, polling stops, nothing
  * calls back into the closed connection (ASan would see a use after free). */
 static void
@@ -783,7 +771,6 @@ main (int argc, char **argv)
   tb_add ("/signin/server-error", test_server_error);
   tb_add ("/signin/profile-server-error", test_profile_server_error);
   tb_add ("/signin/invalid-settings", test_invalid_settings);
-  tb_add ("/signin/browser-method-falls-back", test_browser_method_falls_back);
   tb_add ("/signin/close-while-polling", test_close_while_polling);
   tb_add ("/signin/close-during-token-request", test_close_during_token_request);
   tb_add ("/signin/close-during-profile-request", test_close_during_profile_request);
