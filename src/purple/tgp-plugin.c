@@ -14,6 +14,7 @@
 #include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-search.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -132,6 +133,7 @@ static gboolean
 tgp_plugin_unload (PurplePlugin *plugin)
 {
   tgp_commands_unregister ();
+  tgp_search_plugin_unload ();
   tgp_chat_plugin_unload (plugin);
   if (log_handler_id != 0)
     g_log_remove_handler (TGP_LOG_DOMAIN, log_handler_id);
