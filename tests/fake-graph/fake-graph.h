@@ -133,4 +133,9 @@ GPtrArray *fake_graph_issued_access_tokens (FakeGraph *fg);
 /* How long device codes live (expires_in, default 900 s); after that: expired_token. */
 void fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds);
 
+/* Lets every token act as one with the Chat.Read.All application permission, so that
+ * /users/{id}/chats/getAllMessages answers (default FALSE: 403, as Graph answers delegated
+ * tokens). */
+void fake_graph_set_application_permissions (FakeGraph *fg, gboolean granted);
+
 G_END_DECLS
