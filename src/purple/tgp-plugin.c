@@ -10,6 +10,7 @@
 #include <purple.h>
 
 #include "purple/tgp-account.h"
+#include "purple/tgp-all-messages.h"
 #include "purple/tgp-chat.h"
 #include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
@@ -141,6 +142,16 @@ tgp_plugin_unload (PurplePlugin *plugin)
   return TRUE;
 }
 
+/* Account actions (the client's account menu). */
+static GList *
+tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
+{
+  GList *actions = NULL;
+
+  actions = g_list_append (actions, tgp_all_messages_action_new ());
+  return actions;
+}
+
 static PurplePluginProtocolInfo prpl_info = {
   /* No password is asked for: the remembered password holds the refresh token
    * (OPT_PROTO_NO_PASSWORD is part of the external contract). */
@@ -184,6 +195,7 @@ static PurplePluginInfo plugin_info = {
   .load = tgp_plugin_load,
   .unload = tgp_plugin_unload,
   .extra_info = &prpl_info,
+  .actions = tgp_plugin_actions,
 };
 
 static PurpleAccountOption *

@@ -428,6 +428,150 @@ test_search_im (void)
   g_assert_nonnull (strstr (nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 0)->path, im));
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* "Recent messages in all chats…"                                                             */
+
+/* Runs the account action named `label`, as a client's account menu does. */
+static void
+run_action (PurpleAccount *acc, const char *label)
+{
+  PurpleConnection *gc = purple_account_get_connection (acc);
+  PurplePlugin *plugin = purple_connection_get_prpl (gc);
+  GList *actions;
+  gboolean found = FALSE;
+
+  g_assert_true (PURPLE_PLUGIN_HAS_ACTIONS (plugin));
+  actions = PURPLE_PLUGIN_ACTIONS (plugin, gc);
+  for (GList *l = actions; l != NULL; l = l->next)
+    {
+      PurplePluginAction *a = l->data;
+
+      if (a != NULL && !found && g_strcmp0 (a->label, label) == 0)
+        {
+          a->plugin = plugin;
+          a->context = gc;
+          a->callback (a);
+          found = TRUE;
+        }
+    }
+  for (GList *l = actions; l != NULL; l = l->next)
+    if (l->data != NULL)
+      purple_plugin_action_free (l->data);
+  g_list_free (actions);
+  g_assert_true (found);
+}
+
+/* Opens the dialog, fills it in (NULL keeps a default) and answers OK. */
+static void
+ask_recent (PurpleAccount *acc, const char *since, const char *until, int count)
+{
+  TbEvent *ev;
+  PurpleRequestFields *fields;
+
+  run_action (acc, "Recent messages in all chats…");
+  ev = tb_wait_event (TB_EV_REQUEST, "Recent messages in all chats");
+  fields = tb_request_fields (ev);
+  g_assert_nonnull (fields);
+  g_assert_nonnull (purple_request_fields_get_string (fields, "since"));
+  g_assert_cmpint (purple_request_fields_get_integer (fields, "count"), ==, 50);
+  if (since != NULL)
+    purple_request_field_string_set_value (purple_request_fields_get_field (fields, "since"), since);
+  if (until != NULL)
+    purple_request_field_string_set_value (purple_request_fields_get_field (fields, "until"), until);
+  if (count > 0)
+    purple_request_field_int_set_value (purple_request_fields_get_field (fields, "count"), count);
+  g_assert_true (tb_request_ok (ev, NULL));
+}
+
+/* A delegated account: one request, one clear explanation, the connection stays. */
+static void
+test_recent_forbidden (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *plans = group_chat (fg, "Plans");
+  PurpleAccount *acc;
+  FakeRequest *r;
+  TbEvent *ev;
+  g_autofree char *path = NULL;
+
+  fake_graph_inject_message (fg, plans, BOB, "hello");
+  acc = connect_and_sync (fg);
+  fake_graph_clear_log (fg);
+  tb_events_mark ();
+  ask_recent (acc, "2024-05-01", "2024-05-31", 20);
+  ev = tb_wait_event (TB_EV_NOTIFY, "application permission");
+  g_assert_cmpint (ev->code, ==, PURPLE_NOTIFY_MESSAGE);
+  g_assert_cmpint (ev->detail, ==, PURPLE_NOTIFY_MSG_ERROR);
+  g_assert_nonnull (strstr (ev->secondary, "Chat.Read.All or Chat.ReadWrite.All application permission"));
+  g_assert_nonnull (strstr (ev->secondary, "admin consent"));
+  g_assert_nonnull (strstr (ev->secondary, "model=A or model=B"));
+  g_assert_nonnull (strstr (ev->secondary, "/search"));
+  /* The exact request, made once. */
+  g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/users/*/chats/getAllMessages"), ==, 1);
+  r = nth_request (fg, "GET", "/v1.0/users/*/chats/getAllMessages", 0);
+  path = g_strdup_printf ("/v1.0/users/%s/chats/getAllMessages", fake_graph_user_id (fg, ME));
+  g_assert_cmpstr (r->path, ==, path);
+  g_assert_cmpstr (r->query, ==, "$top=20&$filter=lastModifiedDateTime gt 2024-05-01T00:00:00.000Z"
+                                 " and lastModifiedDateTime lt 2024-05-31T23:59:59.999999Z");
+  g_assert_cmpuint (r->status, ==, 403);
+  /* One dialog, no stack of errors, still connected. */
+  tb_run_for (100);
+  g_assert_cmpuint (tb_events_count (TB_EV_NOTIFY, NULL), ==, 1);
+  g_assert_null (tb_events_find (TB_EV_CONN_ERROR, NULL));
+  g_assert_null (tb_events_find (TB_EV_WRITE, "Forbidden"));
+  g_assert_true (purple_account_is_connected (acc));
+}
+
+/* With the application permission: the messages, newest first, with chat and author. */
+static void
+test_recent_granted (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *plans = group_chat (fg, "Plans");
+  const char *pair[] = { CAROL, NULL };
+  const char *im = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  PurpleAccount *acc;
+  TbEvent *ev;
+  const char *older, *newer;
+
+  fake_graph_inject_message (fg, plans, BOB, "status <b>green</b>");
+  fake_graph_inject_message (fg, im, CAROL, "coffee?");
+  fake_graph_set_application_permissions (fg, TRUE);
+  acc = connect_and_sync (fg);
+  tb_run_for (100);
+  fake_graph_clear_log (fg);
+  tb_events_mark ();
+  ask_recent (acc, NULL, NULL, 0);
+  ev = tb_wait_event (TB_EV_NOTIFY, "2 messages, newest first");
+  g_assert_cmpint (ev->code, ==, PURPLE_NOTIFY_FORMATTED);
+  newer = strstr (ev->text, "Carol Smith: coffee?");
+  older = strstr (ev->text, "<i>Plans</i> — Bob Jones: status green");
+  g_assert_nonnull (newer);
+  g_assert_nonnull (older);
+  g_assert_true (newer < older);
+  g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/users/*/chats/getAllMessages"), ==, 1);
+  g_assert_nonnull (strstr (nth_request (fg, "GET", "/v1.0/users/*/chats/getAllMessages", 0)->query,
+                            "$top=50&$filter=lastModifiedDateTime gt "));
+}
+
+/* A bad date: said so, nothing asked of Graph. */
+static void
+test_recent_bad_date (void)
+{
+  FakeGraph *fg = new_tenant ();
+  PurpleAccount *acc;
+  TbEvent *ev;
+
+  group_chat (fg, "Plans");
+  acc = connect_and_sync (fg);
+  fake_graph_clear_log (fg);
+  tb_events_mark ();
+  ask_recent (acc, "yesterday", NULL, 0);
+  ev = tb_wait_event (TB_EV_NOTIFY, "Not a date");
+  g_assert_nonnull (strstr (ev->secondary, "“yesterday”"));
+  g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/users/*/chats/getAllMessages"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -439,5 +583,8 @@ main (int argc, char **argv)
   tb_add ("/search/usage", test_search_usage);
   tb_add ("/search/quotes", test_search_quotes);
   tb_add ("/search/im", test_search_im);
+  tb_add ("/recent/forbidden", test_recent_forbidden);
+  tb_add ("/recent/granted", test_recent_granted);
+  tb_add ("/recent/bad-date", test_recent_bad_date);
   return tb_run ();
 }
