@@ -22,6 +22,7 @@ typedef struct {
   guint next_from;        /* Graph's cursor */
   gboolean more;
   guint shown;            /* results shown so far */
+  GHashTable *shown_ids;  /* their message ids: Graph's offsets move when new hits arrive */
   guint generation;       /* which search an answer belongs to */
   gboolean busy;
 } SearchState;
@@ -46,6 +47,7 @@ search_state_free (SearchState *st)
   g_free (st->chat_id);
   g_free (st->kql);
   g_free (st->typed);
+  g_hash_table_destroy (st->shown_ids);
   g_free (st);
 }
 
@@ -76,6 +78,7 @@ search_state_new (PurpleConversation *conv, const char *chat_id)
     }
   on_deleting_conversation (conv, NULL);
   st->chat_id = g_strdup (chat_id);
+  st->shown_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   purple_conversation_set_data (conv, SEARCH_DATA_KEY, st);
   return st;
 }
@@ -144,10 +147,18 @@ static void
 show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
 {
   g_autofree char *head = NULL;
+  g_autoptr (GPtrArray) fresh = g_ptr_array_new ();
 
   st->next_from = page->next_from;
   st->more = page->more;
-  if (page->hits->len == 0)
+  for (guint i = 0; i < page->hits->len; i++)
+    {
+      TgSearchHit *hit = g_ptr_array_index (page->hits, i);
+
+      if (g_hash_table_add (st->shown_ids, g_strdup (hit->message_id)))
+        g_ptr_array_add (fresh, hit);
+    }
+  if (fresh->len == 0)
     {
       g_autofree char *line = NULL;
 
@@ -163,15 +174,15 @@ show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
       return;
     }
   head = g_strdup_printf ("%s matching %s (%u–%u):", st->shown > 0 ? "More messages" : "Messages",
-                          st->typed, st->shown + 1, st->shown + page->hits->len);
+                          st->typed, st->shown + 1, st->shown + fresh->len);
   write_system (conv, head);
-  for (guint i = 0; i < page->hits->len; i++)
+  for (guint i = 0; i < fresh->len; i++)
     {
-      g_autofree char *line = hit_line (g_ptr_array_index (page->hits, i));
+      g_autofree char *line = hit_line (g_ptr_array_index (fresh, i));
 
       write_line (conv, line, PURPLE_MESSAGE_SYSTEM);
     }
-  st->shown += page->hits->len;
+  st->shown += fresh->len;
   write_system (conv, page->more ? "Type /search more for more results." : "End of results.");
 }
 

@@ -5,7 +5,8 @@
  * one compact line per message — time, author, text (one line, cut at 200 characters) — and
  * a last line that says whether `/search more` has more. No hits: "No messages match …".
  * Bad dates or options are refused at once with a usage error, before any request.
- * Per conversation it keeps the last search (its KQL and Graph's cursor) in the conversation's
+ * Per conversation it keeps the last search (its KQL, Graph's cursor, the ids shown, so that
+ * new hits shifting Graph's offsets never show a message twice) in the conversation's
  * data, freed with the conversation; a newer search supersedes one still running.
  */
 #pragma once

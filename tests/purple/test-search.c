@@ -336,6 +336,43 @@ test_search_more (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/search/query"), ==, 2);
 }
 
+/* New hits arriving between the pages shift Graph's offsets: /search more shows no message
+ * twice. */
+static void
+test_search_more_after_new_hits (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *plans = group_chat (fg, "Plans");
+  PurpleAccount *acc;
+  PurpleConversation *conv;
+  char text[32];
+
+  for (int i = 0; i < 14; i++)
+    {
+      g_snprintf (text, sizeof text, "report %02d", i);
+      fake_graph_inject_message (fg, plans, BOB, text);
+    }
+  fake_graph_mark_read (fg, plans);
+  acc = connect_and_sync (fg);
+  conv = join_and_wait (acc, plans);
+  tb_run_for (50);
+  tb_events_mark ();
+  run_command (conv, "search report");
+  wait_write ("Type /search more for more results.");
+  g_assert_nonnull (tb_events_find (TB_EV_WRITE, "report 04"));
+  for (int i = 0; i < 3; i++)
+    fake_graph_inject_message (fg, plans, CAROL, "fresh report");
+  tb_events_mark ();
+  run_command (conv, "search more");
+  wait_write ("End of results.");
+  /* Graph's page from offset 10 now starts with report 06: those three are not shown again. */
+  g_assert_nonnull (tb_events_find (TB_EV_WRITE, "(11–14)"));
+  g_assert_null (tb_events_find (TB_EV_WRITE, "report 06"));
+  g_assert_null (tb_events_find (TB_EV_WRITE, "report 04"));
+  g_assert_nonnull (tb_events_find (TB_EV_WRITE, "report 03"));
+  g_assert_nonnull (tb_events_find (TB_EV_WRITE, "report 00"));
+}
+
 /* Bad input is refused with a usage error before any request. */
 static void
 test_search_usage (void)
@@ -580,6 +617,7 @@ main (int argc, char **argv)
   tb_add ("/search/from-and-dates", test_search_from_and_dates);
   tb_add ("/search/no-hits", test_search_no_hits);
   tb_add ("/search/more", test_search_more);
+  tb_add ("/search/more-after-new-hits", test_search_more_after_new_hits);
   tb_add ("/search/usage", test_search_usage);
   tb_add ("/search/quotes", test_search_quotes);
   tb_add ("/search/im", test_search_im);
