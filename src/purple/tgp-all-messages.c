@@ -22,8 +22,8 @@
   "needs the Chat.Read.All or Chat.ReadWrite.All application permission, granted by an " \
   "administrator of your organisation (admin consent), and it is a metered API, billed per " \
   "message (model=A or model=B). A signed-in account like this one (delegated permissions) " \
-  "always gets \"403 Forbidden\" there.\n\nTo find messages, use /search <text> or /history " \
-  "in a conversation."
+  "always gets \"403 Forbidden\" there.\n\nTo find messages, use /search or /history in a " \
+  "conversation."
 
 /* "time — chat — author: text", as markup. */
 static void

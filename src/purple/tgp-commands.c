@@ -316,7 +316,9 @@ static const TgpCommand commands[] = {
   { "topic", "s", IN_CHAT, cmd_topic,
     "topic [text]:  Show the topic of this Teams group chat, or set it to text." },
   { "search", "s", IN_IM | IN_CHAT, cmd_search,
-    "search <text> [from:<user>] [since:<date>] [until:<date>]:  Search this Teams chat's "
+    /* Help is markup (libpurple's convention): &lt; &gt; for angle brackets. */
+    "search &lt;text&gt; [from:&lt;user&gt;] [since:&lt;date&gt;] [until:&lt;date&gt;]:  "
+    "Search this Teams chat's "
     "messages (words, \"phrases\"; from: a name or address; dates as YYYY-MM-DD, both "
     "included). /search more shows the next results." },
 };

@@ -11,7 +11,8 @@
 #define SEARCH_DATA_KEY "tgp-search"
 #define RESULTS_PER_PAGE 10
 #define LINE_CHARS 200
-#define USAGE "Usage: /search <text> [from:<user>] [since:<date>] [until:<date>] " \
+/* Command errors are shown as markup by some clients and as text by others: no angle brackets. */
+#define USAGE "Usage: /search WORDS [from:USER] [since:DATE] [until:DATE] " \
               "(dates as YYYY-MM-DD), then /search more for the next results."
 
 /* The last search of a conversation. */
@@ -256,7 +257,7 @@ search_more (TgpAccount *ta, PurpleConversation *conv, const char *chat_id, char
 
   if (st == NULL || g_strcmp0 (st->chat_id, chat_id) != 0)
     {
-      *error = g_strdup ("There is no search to continue here: start one with /search <text>.");
+      *error = g_strdup ("There is no search to continue here: start one with /search WORDS.");
       return PURPLE_CMD_RET_FAILED;
     }
   if (st->busy)

@@ -387,7 +387,7 @@ test_search_usage (void)
   g_assert_cmpint (command (conv, "search budget since:2024-02-30", NULL, &error), ==,
                    PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "Not a date: “2024-02-30”"));
-  g_assert_nonnull (strstr (error, "Usage: /search <text>"));
+  g_assert_nonnull (strstr (error, "Usage: /search WORDS [from:USER] [since:DATE] [until:DATE]"));
   g_clear_pointer (&error, g_free);
   g_assert_cmpint (command (conv, "search x since:2024-06-01 until:2024-05-01", NULL, &error), ==,
                    PURPLE_CMD_STATUS_FAILED);
