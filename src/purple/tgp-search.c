@@ -286,9 +286,8 @@ tgp_search_command (TgpAccount *ta, PurpleConversation *conv, const char *args, 
   const char *chat_id = tgp_chat_conv_chat_id (conv);
   SearchState *st;
 
-  /* Clients hand over markup ("&quot;" for a typed quote): search the text. */
-  line = args != NULL ? purple_markup_strip_html (args) : g_strdup ("");
-  g_strstrip (line);
+  /* An "s" argument is the plain text typed (the markup form goes to "S"): taken as it is. */
+  line = g_strstrip (g_strdup (args != NULL ? args : ""));
   if (*line == '\0')
     {
       *error = g_strdup (USAGE);

@@ -410,7 +410,7 @@ test_search_usage (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/search/query"), ==, 0);
 }
 
-/* Quotes as a client hands them over (markup): a phrase; KQL operators typed stay text. */
+/* Quotes typed in a client: a phrase; KQL operators typed stay text; so do < and &. */
 static void
 test_search_quotes (void)
 {
@@ -433,6 +433,12 @@ test_search_quotes (void)
   assert_search_body (fg, 0, "\"next year\" \"OR\"", 0);
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "plans for next year are OR-free"));
   g_assert_null (tb_events_find (TB_EV_WRITE, "a year of rest"));
+  /* What looks like markup in the plain text typed is searched as typed. */
+  tb_events_mark ();
+  g_assert_cmpint (command (conv, "search 1<2 & <b>", "search 1&lt;2 &amp; &lt;b&gt;", NULL), ==,
+                   PURPLE_CMD_STATUS_OK);
+  wait_write ("No messages match “1&lt;2 &amp; &lt;b&gt;”.");   /* written as markup */
+  assert_search_body (fg, 1, "\"1<2\" \"&\" \"<b>\"", 0);
 }
 
 /* In an IM: the one-on-one chat's messages only. */
