@@ -584,8 +584,10 @@ test_search_bounded_concurrency (void)
 
   for (int i = 0; i < 9; i++)
     fake_graph_inject_message (fx->fg, plans, BOB, "slow item");
+  /* The first four GETs are held long enough for a fifth to show up, were it ever sent while
+   * they are in flight; the rest are answered at once. */
   fake_graph_add_fault (fx->fg, "GET", "/v1.0/chats/*/messages/*", FAKE_FAULT_DELAY, 0, NULL,
-                        500, 0);
+                        2000, TG_SEARCH_FETCH_CONCURRENCY);
   fake_graph_clear_log (fx->fg);
   page = search_full (fx, "\"slow\"", plans, 0, 10, note_in_flight, &f, &error);
   g_assert_no_error (error);
