@@ -8,6 +8,7 @@
 #include "purple/tgp-account.h"
 #include "purple/tgp-chat.h"
 #include "purple/tgp-message.h"
+#include "purple/tgp-search.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -293,6 +294,19 @@ cmd_topic (PurpleConversation *conv, const char *cmd, char **args, char **error,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* /search <text> [from:<user>] [since:<date>] [until:<date>], /search more (tgp-search)        */
+
+static PurpleCmdRet
+cmd_search (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  TgpAccount *ta = conv_account (conv, error);
+
+  if (ta == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  return tgp_search_command (ta, conv, first_arg (args), error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* The table                                                                                   */
 
 static const TgpCommand commands[] = {
@@ -301,6 +315,12 @@ static const TgpCommand commands[] = {
     "included, oldest first." },
   { "topic", "s", IN_CHAT, cmd_topic,
     "topic [text]:  Show the topic of this Teams group chat, or set it to text." },
+  { "search", "s", IN_IM | IN_CHAT, cmd_search,
+    /* Help is markup (libpurple's convention): &lt; &gt; for angle brackets. */
+    "search &lt;text&gt; [from:&lt;user&gt;] [since:&lt;date&gt;] [until:&lt;date&gt;]:  "
+    "Search this Teams chat's "
+    "messages (words, \"phrases\"; from: a name or address; dates as YYYY-MM-DD, both "
+    "included). /search more shows the next results." },
 };
 
 static PurpleCmdId command_ids[G_N_ELEMENTS (commands)];

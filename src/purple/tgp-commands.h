@@ -3,7 +3,7 @@
  *
  * One table (name, argument spec, where it applies, handler, help); tgp_commands_register walks
  * it on plugin load and tgp_commands_unregister on unload. A new command is one handler and
- * one row. Now: /history [n] (IMs and chats) and /topic [text] (chats).
+ * one row. Now: /history [n] and /search (IMs and chats), /topic [text] (chats).
  */
 #pragma once
 #include <purple.h>

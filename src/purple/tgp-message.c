@@ -257,28 +257,41 @@ reactor_name (TgpAccount *ta, const TgMessage *msg, const TgReaction *r)
 }
 
 char *
-tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg)
+tgp_message_one_line (const char *text, guint max_chars)
 {
-  g_autofree char *plain = NULL;
-  g_autofree char *excerpt = NULL;
-  GString *line = g_string_new (NULL);
-  glong len;
+  g_autofree char *plain = g_strstrip (g_strdup (text != NULL ? text : ""));
 
-  g_return_val_if_fail (msg != NULL, g_strdup (""));
-
-  plain = body_plain (msg);
-  g_strstrip (plain);
   for (char *p = plain; *p != '\0'; p++)
     if (*p == '\n' || *p == '\r' || *p == '\t')
       *p = ' ';
-  len = g_utf8_strlen (plain, -1);
-  if (len > EXCERPT_CHARS)
+  if ((guint) g_utf8_strlen (plain, -1) > max_chars)
     {
-      g_autofree char *cut = g_utf8_substring (plain, 0, EXCERPT_CHARS);
-      excerpt = g_strconcat (cut, "\xe2\x80\xa6", NULL);
+      g_autofree char *cut = g_utf8_substring (plain, 0, max_chars);
+      return g_strconcat (cut, "\xe2\x80\xa6", NULL);
     }
-  else
-    excerpt = g_strdup (plain);
+  return g_steal_pointer (&plain);
+}
+
+char *
+tgp_message_excerpt (const TgMessage *msg, guint max_chars)
+{
+  g_autofree char *plain = NULL;
+
+  g_return_val_if_fail (msg != NULL, g_strdup (""));
+  plain = body_plain (msg);
+  return tgp_message_one_line (plain, max_chars);
+}
+
+char *
+tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg)
+{
+  g_autofree char *excerpt = NULL;
+  GString *line;
+
+  g_return_val_if_fail (msg != NULL, g_strdup (""));
+
+  excerpt = tgp_message_excerpt (msg, EXCERPT_CHARS);
+  line = g_string_new (NULL);
 
   if (msg->reactions->len == 0)
     g_string_append (line, "Reactions removed from");

@@ -43,4 +43,10 @@ char *tgp_message_sender_name (TgpAccount *ta, const TgChat *chat, const TgMessa
  * are left. Newly allocated purple markup. */
 char *tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg);
 
+/* `text` (plain) on one line: newlines and tabs as blanks, trimmed, cut after `max_chars`
+ * characters with "…". Newly allocated plain text (escape it for markup). */
+char *tgp_message_one_line (const char *text, guint max_chars);
+/* A message's body as plain text on one line (tgp_message_one_line). */
+char *tgp_message_excerpt (const TgMessage *msg, guint max_chars);
+
 G_END_DECLS

@@ -10,10 +10,12 @@
 #include <purple.h>
 
 #include "purple/tgp-account.h"
+#include "purple/tgp-all-messages.h"
 #include "purple/tgp-chat.h"
 #include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-search.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -132,11 +134,22 @@ static gboolean
 tgp_plugin_unload (PurplePlugin *plugin)
 {
   tgp_commands_unregister ();
+  tgp_search_plugin_unload ();
   tgp_chat_plugin_unload (plugin);
   if (log_handler_id != 0)
     g_log_remove_handler (TGP_LOG_DOMAIN, log_handler_id);
   log_handler_id = 0;
   return TRUE;
+}
+
+/* Account actions (the client's account menu). */
+static GList *
+tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
+{
+  GList *actions = NULL;
+
+  actions = g_list_append (actions, tgp_all_messages_action_new ());
+  return actions;
 }
 
 static PurplePluginProtocolInfo prpl_info = {
@@ -182,6 +195,7 @@ static PurplePluginInfo plugin_info = {
   .load = tgp_plugin_load,
   .unload = tgp_plugin_unload,
   .extra_info = &prpl_info,
+  .actions = tgp_plugin_actions,
 };
 
 static PurpleAccountOption *

@@ -582,18 +582,9 @@ unpin_message (FakeReq *req, FakeResp *resp)
   fake_resp_empty (resp, 204);
 }
 
-static void
-get_all_messages (FakeReq *req, FakeResp *resp)
-{
-  fake_resp_error (req, resp, 403, "Forbidden",
-                   "Missing role permissions on the request. API requires one of "
-                   "'Chat.Read.All, Chat.ReadWrite.All'. Roles on the request ''. "
-                   "This API needs application permissions; delegated tokens are refused.");
-}
-
 const FakeRoute fake_chat_routes[] = {
-  { "GET", "/v1.0/users/*/chats/getAllMessages", get_all_messages },
-  { "GET", "/v1.0/chats/getAllMessages", get_all_messages },
+  { "GET", "/v1.0/users/*/chats/getAllMessages", fake_all_messages },
+  { "GET", "/v1.0/chats/getAllMessages", fake_all_messages },
   { "GET", "/v1.0/users/*/chats", list_chats },
   { "GET", "/v1.0/users/*/chats/*", get_user_chat },
   { "GET", "/v1.0/chats", list_my_chats },

@@ -136,4 +136,9 @@ void fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds);
  * `description` (may be NULL) instead of a code; NULL `error` approves again (the default). */
 void fake_graph_set_authorize_error (FakeGraph *fg, const char *error, const char *description);
 
+/* Lets every token act as one with the Chat.Read.All application permission, so that
+ * /users/{id}/chats/getAllMessages answers (default FALSE: 403, as Graph answers delegated
+ * tokens). */
+void fake_graph_set_application_permissions (FakeGraph *fg, gboolean granted);
+
 G_END_DECLS

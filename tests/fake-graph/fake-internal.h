@@ -112,6 +112,7 @@ struct _FakeGraph {
   GPtrArray *faults;
   GPtrArray *log;              /* FakeRequest* */
   GPtrArray *pending;          /* delayed requests in flight */
+  gboolean app_permissions;    /* tokens act as Chat.Read.All application ones (getAllMessages) */
 };
 
 /* ---- one request through the routes (outer HTTP or inner $batch) ---- */
@@ -208,6 +209,9 @@ FakeMessage *fake_req_message (FakeReq *req, FakeResp *resp, FakeChat *chat, con
 FakeUser *fake_req_user (FakeReq *req, FakeResp *resp, const char *id_or_upn);
 /* TRUE when arg names me (id or UPN); otherwise answers 403 and returns FALSE. */
 gboolean fake_req_is_me (FakeReq *req, FakeResp *resp, const char *id_or_upn);
+
+/* GET /users/{id}/chats/getAllMessages (fake-messages.c). */
+void fake_all_messages (FakeReq *req, FakeResp *resp);
 
 /* ---- paging (keyset, descending, opaque $skiptoken) ---- */
 typedef struct {

@@ -143,6 +143,71 @@ list_messages (FakeReq *req, FakeResp *resp)
   g_array_unref (items);
 }
 
+/* ---- getAllMessages: application permission only ---- */
+
+typedef struct {
+  FakeChat *chat;
+  FakeMessage *m;
+} ChatMessage;
+
+static JsonNode *
+render_chat_message_cb (gpointer item, gpointer ctx)
+{
+  ChatMessage *cm = item;
+  MessageView *v = ctx;
+  return fake_render_message (v->fg, cm->chat, cm->m, v->include_unknown);
+}
+
+/* Delegated tokens get Graph's 403. With fake_graph_set_application_permissions: the messages
+ * of every chat of the user in the path (every chat for /chats/getAllMessages), $top ≤ 50,
+ * $filter lastModifiedDateTime gt/lt, newest change first, paged. */
+void
+fake_all_messages (FakeReq *req, FakeResp *resp)
+{
+  if (!req->fg->app_permissions) {
+    fake_resp_error (req, resp, 403, "Forbidden",
+                     "Missing role permissions on the request. API requires one of "
+                     "'Chat.Read.All, Chat.ReadWrite.All'. Roles on the request ''. "
+                     "This API needs application permissions; delegated tokens are refused.");
+    return;
+  }
+  FakeUser *user = NULL;
+  if (req->args[0] != NULL && (user = fake_req_user (req, resp, req->args[0])) == NULL)
+    return;
+  MessageQuery q = { .order = ORDER_LAST_MODIFIED, .explicit_order = TRUE };
+  guint top;
+  if (!fake_req_top (req, resp, 20, 50, &top) || !parse_message_filter (req, resp, &q))
+    return;
+  GArray *items = g_array_new (FALSE, TRUE, sizeof (FakeSortItem));
+  GPtrArray *pairs = g_ptr_array_new_with_free_func (g_free);
+  for (guint c = 0; c < req->fg->chats->len; c++) {
+    FakeChat *chat = g_ptr_array_index (req->fg->chats, c);
+    if (user != NULL && fake_chat_member (chat, user) == NULL)
+      continue;
+    for (guint i = 0; i < chat->messages->len; i++) {
+      FakeMessage *m = g_ptr_array_index (chat->messages, i);
+      if (m->modified <= q.mod_gt || m->modified >= q.mod_lt)
+        continue;
+      ChatMessage *cm = g_new (ChatMessage, 1);
+      cm->chat = chat;
+      cm->m = m;
+      g_ptr_array_add (pairs, cm);
+      FakeSortItem it = { m->modified, m->created, m->id, cm };
+      g_array_append_val (items, it);
+    }
+  }
+  MessageView view = { req->fg, NULL, fake_req_prefers_unknown_enums (req) };
+  fake_respond_page (req, resp, items, top, render_chat_message_cb, &view, "chats/getAllMessages");
+  g_array_unref (items);
+  g_ptr_array_unref (pairs);
+}
+
+void
+fake_graph_set_application_permissions (FakeGraph *fg, gboolean granted)
+{
+  fg->app_permissions = granted;
+}
+
 static void
 respond_message (FakeReq *req, FakeResp *resp, FakeChat *chat, FakeMessage *m, guint status)
 {

@@ -1,5 +1,5 @@
 /* fake-search — POST /v1.0/search/query for entityTypes ["chatMessage"]: a small KQL subset
- * (words and "phrases" matched in the text, from:, to:, sent>= / sent<= / sent> / sent< /
+ * (words and "phrases" — \" escapes a quote — matched in the text, from:, to:, sent>= / sent<= / sent> / sent< /
  * sent:, IsRead:, IsMentioned:, hasAttachment:), over every chat of the signed-in user,
  * newest first, with Graph's hitsContainers shape. `*` alone finds nothing. */
 #include "fake-graph/fake-internal.h"
@@ -25,7 +25,11 @@ kql_clear (Kql *q)
   g_ptr_array_unref (q->to);
 }
 
-/* Splits on blanks, keeping "quoted phrases" (quotes removed) together. */
+/* Splits on blanks, keeping "quoted phrases" (quotes removed) together; \" and \\ stand for
+ * a quote and a backslash. A token that starts with a quote is a literal phrase (operators and
+ * restrictions in it are text): it is marked with a leading PHRASE byte. */
+#define PHRASE '\1'
+
 static GPtrArray *
 kql_tokens (const char *text)
 {
@@ -33,12 +37,18 @@ kql_tokens (const char *text)
   GString *cur = g_string_new (NULL);
   gboolean quoted = FALSE;
   for (const char *p = text; ; p++) {
+    if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+      g_string_append_c (cur, *++p);
+      continue;
+    }
     if (*p == '"') {
+      if (!quoted && cur->len == 0)
+        g_string_append_c (cur, PHRASE);
       quoted = !quoted;
       continue;
     }
     if (*p == '\0' || (!quoted && g_ascii_isspace (*p))) {
-      if (cur->len)
+      if (cur->len && !(cur->len == 1 && cur->str[0] == PHRASE))
         g_ptr_array_add (out, g_strdup (cur->str));
       g_string_truncate (cur, 0);
       if (*p == '\0')
@@ -91,6 +101,17 @@ kql_sent (Kql *q, const char *rest)
   return TRUE;
 }
 
+/* A word or phrase to find; a trailing `*` (prefix match) is dropped: words match inside text. */
+static void
+add_word (Kql *q, const char *t)
+{
+  char *w = g_strdup (t);
+  gsize n = strlen (w);
+  if (n > 1 && w[n - 1] == '*')
+    w[n - 1] = '\0';
+  g_ptr_array_add (q->words, w);
+}
+
 static void
 kql_parse (const char *text, Kql *q)
 {
@@ -104,6 +125,10 @@ kql_parse (const char *text, Kql *q)
   q->nothing = tokens->len == 0 || (tokens->len == 1 && strcmp (tokens->pdata[0], "*") == 0);
   for (guint i = 0; i < tokens->len; i++) {
     const char *t = tokens->pdata[i];
+    if (*t == PHRASE) {
+      add_word (q, t + 1);
+      continue;
+    }
     if (strcmp (t, "AND") == 0 || strcmp (t, "OR") == 0 || strcmp (t, "*") == 0)
       continue;
     if (g_ascii_strncasecmp (t, "from:", 5) == 0)
@@ -118,13 +143,8 @@ kql_parse (const char *text, Kql *q)
       q->is_mentioned = kql_bool (t + 12);
     else if (g_ascii_strncasecmp (t, "hasAttachment:", 14) == 0)
       q->has_attachment = kql_bool (t + 14);
-    else {
-      char *w = g_strdup (t);
-      gsize n = strlen (w);
-      if (n > 1 && w[n - 1] == '*')
-        w[n - 1] = '\0';
-      g_ptr_array_add (q->words, w);
-    }
+    else
+      add_word (q, t);
   }
   g_ptr_array_unref (tokens);
 }
