@@ -62,8 +62,11 @@ typedef struct {
   void (*chat_removed) (TgSync *sync, const char *chat_id, gpointer user_data);
   /* A message event; msg->chat_id is set. Per chat, calls come in creation order. */
   void (*message) (TgSync *sync, TgMessage *msg, TgSyncMessageFlags flags, gpointer user_data);
-  /* The reactions of a message changed; msg->reactions holds the whole new set. */
-  void (*reactions_changed) (TgSync *sync, TgMessage *msg, gpointer user_data);
+  /* The reactions of a message changed; msg->reactions holds the whole new set, `added` (never
+   * NULL, borrowed TgReaction* of msg->reactions) the reactions not reported before — each
+   * reaction is in `added` once, also across restarts (by the watermark); it may be empty
+   * when reactions were only removed. */
+  void (*reactions_changed) (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer user_data);
   /* A poll failed (throttled, offline, server, signed out…). The engine goes on with backoff;
    * the adapter decides (tg_error_is_transient) whether to disconnect. */
   void (*error) (TgSync *sync, const GError *error, gpointer user_data);
@@ -110,6 +113,10 @@ void tg_sync_request_full_refresh (TgSync *sync);
 void tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_id,
                         const char *etag);
 void tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg);
+/* A reaction this client has just set (setReaction): when the poller sees it on the message,
+ * it is not reported in `added` (the user was told already). */
+void tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,
+                            const char *reaction_type);
 
 /* Watermarks as one compact printable string (no newlines), newly allocated. */
 char *tg_sync_export_state (TgSync *sync);

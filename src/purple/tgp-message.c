@@ -257,51 +257,35 @@ reactor_name (TgpAccount *ta, const TgMessage *msg, const TgReaction *r)
 }
 
 char *
-tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg)
+tgp_message_excerpt (const TgMessage *msg)
 {
   g_autofree char *plain = NULL;
-  g_autofree char *excerpt = NULL;
-  GString *line = g_string_new (NULL);
-  glong len;
 
   g_return_val_if_fail (msg != NULL, g_strdup (""));
-
   plain = body_plain (msg);
   g_strstrip (plain);
   for (char *p = plain; *p != '\0'; p++)
     if (*p == '\n' || *p == '\r' || *p == '\t')
       *p = ' ';
-  len = g_utf8_strlen (plain, -1);
-  if (len > EXCERPT_CHARS)
+  if (g_utf8_strlen (plain, -1) > EXCERPT_CHARS)
     {
       g_autofree char *cut = g_utf8_substring (plain, 0, EXCERPT_CHARS);
-      excerpt = g_strconcat (cut, "\xe2\x80\xa6", NULL);
+      return g_strconcat (cut, "\xe2\x80\xa6", NULL);
     }
-  else
-    excerpt = g_strdup (plain);
+  return g_steal_pointer (&plain);
+}
 
-  if (msg->reactions->len == 0)
-    g_string_append (line, "Reactions removed from");
-  else
-    {
-      g_string_append (line, "Reactions:");
-      for (guint i = 0; i < msg->reactions->len; i++)
-        {
-          const TgReaction *r = g_ptr_array_index (msg->reactions, i);
-          g_autofree char *who = reactor_name (ta, msg, r);
-          g_autofree char *esc_who = g_markup_escape_text (who, -1);
-          g_autofree char *esc_sym = g_markup_escape_text (reaction_symbol (r->reaction_type), -1);
+char *
+tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg, const TgReaction *reaction)
+{
+  g_autofree char *who = NULL, *excerpt = NULL, *line = NULL;
 
-          g_string_append_printf (line, "%s %s %s", i == 0 ? "" : ",", esc_sym, esc_who);
-        }
-      g_string_append (line, " \xe2\x80\x94 on");
-    }
-  if (*excerpt != '\0')
-    {
-      g_autofree char *esc = g_markup_escape_text (excerpt, -1);
-      g_string_append_printf (line, " \"%s\"", esc);
-    }
-  else
-    g_string_append (line, " a message");
-  return g_string_free (line, FALSE);
+  g_return_val_if_fail (msg != NULL && reaction != NULL, g_strdup (""));
+  who = reactor_name (ta, msg, reaction);
+  excerpt = tgp_message_excerpt (msg);
+  line = g_strdup_printf ("%s reacted %s to: %s",
+                          g_str_equal (who, "you") ? "You" : who,
+                          reaction_symbol (reaction->reaction_type),
+                          *excerpt != '\0' ? excerpt : "a message");
+  return g_markup_escape_text (line, -1);
 }

@@ -38,9 +38,13 @@ gboolean tgp_message_mentions_me (TgpAccount *ta, const TgMessage *msg);
  * id, else the application name for bots, else "" (system events). Newly allocated. */
 char *tgp_message_sender_name (TgpAccount *ta, const TgChat *chat, const TgMessage *msg);
 
-/* A reactions line for a message whose reactions changed, e.g.
- * "Bob reacted 👍 to: <first words of the message>", or "Reactions removed from: …" when none
- * are left. Newly allocated purple markup. */
-char *tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg);
+/* The first words of a message as one line of plain text (at most 40 characters, then "…"),
+ * for quoting it in system lines; "" for an empty body. Newly allocated. */
+char *tgp_message_excerpt (const TgMessage *msg);
+
+/* The system line of one new reaction: "Bob reacted 👍 to: <excerpt>" ("You reacted …" for the
+ * signed-in user). Newly allocated purple markup. */
+char *tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg,
+                                   const TgReaction *reaction);
 
 G_END_DECLS

@@ -141,26 +141,33 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *chat_id)
 }
 
 static void
-on_reactions_changed (TgSync *sync, TgMessage *msg, gpointer user_data)
+on_reactions_changed (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer user_data)
 {
   TgpAccount *ta = user_data;
   PurpleConversation *conv;
-  g_autofree char *line = NULL;
   time_t when;
 
   if (tgp_account_is_closed (ta) || msg == NULL || msg->chat_id == NULL)
     return;
   healthy (ta);
-  /* A reaction does not open a window: it goes where the conversation is open. */
+  /* A reaction does not open a window: it goes where the conversation is open. Removed
+   * reactions are not announced. */
   conv = open_conversation (ta, tg_sync_get_chat (sync, msg->chat_id), msg->chat_id);
-  if (conv == NULL)
+  if (conv == NULL || added->len == 0)
     {
-      purple_debug_misc (DBG, "reactions of message %s changed (no open conversation)\n", msg->id);
+      purple_debug_misc (DBG, "reactions of message %s changed (%u new, %s)\n", msg->id,
+                         added->len, conv != NULL ? "shown" : "no open conversation");
       return;
     }
-  line = tgp_message_render_reactions (ta, msg);
-  when = msg->last_modified > 0 ? (time_t) (msg->last_modified / G_USEC_PER_SEC) : time (NULL);
-  purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM, when);
+  for (guint i = 0; i < added->len; i++)
+    {
+      const TgReaction *r = g_ptr_array_index (added, i);
+      g_autofree char *line = tgp_message_render_reaction (ta, msg, r);
+
+      when = r->created > 0 ? (time_t) (r->created / G_USEC_PER_SEC)
+             : msg->last_modified > 0 ? (time_t) (msg->last_modified / G_USEC_PER_SEC) : time (NULL);
+      purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM, when);
+    }
 }
 
 static void
