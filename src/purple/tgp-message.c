@@ -276,6 +276,13 @@ tgp_message_excerpt (const TgMessage *msg)
 }
 
 char *
+tgp_message_reaction_line (const char *who, const char *reaction_type, const char *excerpt)
+{
+  return g_strdup_printf ("%s reacted %s to: %s", who, reaction_symbol (reaction_type),
+                          excerpt != NULL && *excerpt != '\0' ? excerpt : "a message");
+}
+
+char *
 tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg, const TgReaction *reaction)
 {
   g_autofree char *who = NULL, *excerpt = NULL, *line = NULL;
@@ -283,9 +290,7 @@ tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg, const TgReact
   g_return_val_if_fail (msg != NULL && reaction != NULL, g_strdup (""));
   who = reactor_name (ta, msg, reaction);
   excerpt = tgp_message_excerpt (msg);
-  line = g_strdup_printf ("%s reacted %s to: %s",
-                          g_str_equal (who, "you") ? "You" : who,
-                          reaction_symbol (reaction->reaction_type),
-                          *excerpt != '\0' ? excerpt : "a message");
+  line = tgp_message_reaction_line (g_str_equal (who, "you") ? "You" : who,
+                                    reaction->reaction_type, excerpt);
   return g_markup_escape_text (line, -1);
 }

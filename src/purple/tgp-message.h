@@ -42,6 +42,10 @@ char *tgp_message_sender_name (TgpAccount *ta, const TgChat *chat, const TgMessa
  * for quoting it in system lines; "" for an empty body. Newly allocated. */
 char *tgp_message_excerpt (const TgMessage *msg);
 
+/* "<who> reacted <emoji> to: <excerpt>" as plain text (Graph's reaction names such as "like"
+ * shown as their emoji). Newly allocated. */
+char *tgp_message_reaction_line (const char *who, const char *reaction_type, const char *excerpt);
+
 /* The system line of one new reaction: "Bob reacted 👍 to: <excerpt>" ("You reacted …" for the
  * signed-in user). Newly allocated purple markup. */
 char *tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg,

@@ -14,6 +14,7 @@
 #include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-recent.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -133,6 +134,7 @@ tgp_plugin_unload (PurplePlugin *plugin)
 {
   tgp_commands_unregister ();
   tgp_chat_plugin_unload (plugin);
+  tgp_recent_clear_all ();
   if (log_handler_id != 0)
     g_log_remove_handler (TGP_LOG_DOMAIN, log_handler_id);
   log_handler_id = 0;

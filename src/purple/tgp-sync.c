@@ -129,6 +129,9 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *chat_id)
                                                                   ta->account)
                          : NULL;
     }
+  /* A window kept across a reconnect is re-joined, or libpurple drops lines written to it. */
+  if (chat != NULL)
+    return tgp_chat_conversation_if_open (ta, chat);
   for (l = purple_get_chats (); l != NULL; l = l->next)
     {
       PurpleConversation *conv = l->data;
