@@ -57,6 +57,8 @@ typedef struct
   GQueue seen_order;
   /* reactions this client set ("<message id>\x1f<type>"): not reported back as new */
   GHashTable *own_reactions;
+  /* ids of messages this client is editing or deleting: that change is not delivered */
+  GHashTable *own_changes;
 } ChatState;
 
 typedef struct _Cycle Cycle;
@@ -148,6 +150,7 @@ chat_state_new (const char *id)
   cs->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, seen_free);
   g_queue_init (&cs->seen_order);
   cs->own_reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  cs->own_changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return cs;
 }
 
@@ -162,6 +165,7 @@ chat_state_free (gpointer p)
   g_queue_clear (&cs->seen_order);   /* keys are owned by the table */
   g_hash_table_unref (cs->seen);
   g_hash_table_unref (cs->own_reactions);
+  g_hash_table_unref (cs->own_changes);
   g_free (cs);
 }
 
@@ -433,6 +437,10 @@ process_messages (TgSync *sync, guint generation, ChatState *cs, GPtrArray *msgs
           else
             reactions_event = msg->reactions->len > 0;
         }
+      /* An edit or delete made by this client was shown by it already. */
+      if ((flags & (TG_SYNC_MSG_EDITED | TG_SYNC_MSG_DELETED))
+          && g_hash_table_remove (cs->own_changes, msg->id))
+        flags = 0;
       if (reactions_event && (flags & TG_SYNC_MSG_NEW) == 0)
         added = new_reactions (sync, cs, msg, seen != NULL ? seen->reaction_keys : NULL,
                                seen == NULL);
@@ -620,6 +628,21 @@ tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg)
   cs = chat_state_get (sync, msg->chat_id, TRUE);
   seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited,
             tg_message_reactions_hash (msg), msg, msg->is_deleted);
+}
+
+void
+tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *message_id,
+                         gboolean pending)
+{
+  ChatState *cs;
+
+  if (sync == NULL || chat_id == NULL || message_id == NULL)
+    return;
+  cs = chat_state_get (sync, chat_id, TRUE);
+  if (pending)
+    g_hash_table_add (cs->own_changes, g_strdup (message_id));
+  else
+    g_hash_table_remove (cs->own_changes, message_id);
 }
 
 /* Bounds the memory of reactions noted but never seen back (e.g. set twice). */

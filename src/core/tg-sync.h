@@ -113,6 +113,12 @@ void tg_sync_request_full_refresh (TgSync *sync);
 void tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_id,
                         const char *etag);
 void tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg);
+/* This client is about to edit or soft-delete one of its messages (`pending` TRUE, before the
+ * request) and shows the outcome itself: the poller does not deliver that edit or delete (once;
+ * reactions on the message still are). Call again with FALSE when the request failed. Race-free,
+ * unlike noting the new version afterwards: the poll may see the change before the answer. */
+void tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *message_id,
+                              gboolean pending);
 /* A reaction this client has just set (setReaction): when the poller sees it on the message,
  * it is not reported in `added` (the user was told already). */
 void tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,

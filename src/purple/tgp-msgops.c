@@ -229,7 +229,7 @@ op_finished (Op *op, gboolean ok, const GError *error)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* /delete and /edit: the change is read back and handed to the sync engine                    */
+/* /delete and /edit: the sync engine is told first, so that the poll never shows them again  */
 
 static void
 on_read_back (GObject *source, GAsyncResult *result, gpointer data)
@@ -245,19 +245,13 @@ on_read_back (GObject *source, GAsyncResult *result, gpointer data)
   msg = tg_chats_get_message_finish (ta->graph, result, &error);
   if (msg != NULL)
     {
-      /* This version was shown (as the line below): the poller does not show it again. */
-      if (tgp_sync_get (ta) != NULL)
-        tg_sync_note_sent_message (tgp_sync_get (ta), msg);
-      if (op->kind == OP_EDIT)
-        {
-          tgp_recent_note (ta, msg);
-          g_free (op->excerpt);
-          op->excerpt = tgp_message_excerpt (msg);
-        }
+      tgp_recent_note (ta, msg);
+      g_free (op->excerpt);
+      op->excerpt = tgp_message_excerpt (msg);
     }
   else
-    purple_debug_info (DBG, "message %s not read back (%s): the next poll may show the change\n",
-                       op->message_id, error->message);
+    purple_debug_info (DBG, "edited message %s not read back: %s\n", op->message_id,
+                       error->message);
   conv = tgp_conv_ref_get (&op->conv);
   if (conv != NULL)
     say_done (op, conv);
@@ -271,13 +265,27 @@ on_changed (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   gboolean ok = FALSE;
 
+  PurpleConversation *conv;
+
   if (!tgp_account_is_closed (ta))
-    ok = op->kind == OP_DELETE ? tg_messages_soft_delete_finish (ta->graph, result, &error)
-                               : tg_messages_edit_finish (ta->graph, result, &error);
-  if (ok && op->kind == OP_DELETE)
-    tgp_recent_forget (ta, op->chat_id, op->message_id);
-  if (op_finished (op, ok, error) == NULL)
+    {
+      ok = op->kind == OP_DELETE ? tg_messages_soft_delete_finish (ta->graph, result, &error)
+                                 : tg_messages_edit_finish (ta->graph, result, &error);
+      if (!ok && tgp_sync_get (ta) != NULL)
+        tg_sync_note_own_change (tgp_sync_get (ta), op->chat_id, op->message_id, FALSE);
+      if (ok && op->kind == OP_DELETE)
+        tgp_recent_forget (ta, op->chat_id, op->message_id);
+    }
+  conv = op_finished (op, ok, error);
+  if (conv == NULL)
     return;
+  if (op->kind == OP_DELETE)
+    {
+      say_done (op, conv);
+      op_free (op);
+      return;
+    }
+  /* Graph answers an edit with no body: the message is read back for its new text. */
   tg_chats_get_message_async (ta->graph, op->chat_id, op->message_id, ta->cancellable,
                               on_read_back, op);
 }
@@ -303,6 +311,9 @@ tgp_msgops_cmd_delete (PurpleConversation *conv, const char *cmd, char **args, c
            *msg->sender != '\0' ? msg->sender : "someone else", quoted (msg->excerpt));
       return PURPLE_CMD_RET_OK;
     }
+  /* Shown here when done: the poll is not to show the delete again. */
+  if (tgp_sync_get (ta) != NULL)
+    tg_sync_note_own_change (tgp_sync_get (ta), chat_id, msg->id, TRUE);
   tg_messages_soft_delete_async (ta->graph, ta->self_id, chat_id, msg->id, ta->cancellable,
                                  on_changed, op_new (OP_DELETE, ta, conv, chat_id, msg));
   return PURPLE_CMD_RET_OK;
@@ -335,6 +346,8 @@ tgp_msgops_cmd_edit (PurpleConversation *conv, const char *cmd, char **args, cha
            "is nothing to edit.");
       return PURPLE_CMD_RET_OK;
     }
+  if (tgp_sync_get (ta) != NULL)
+    tg_sync_note_own_change (tgp_sync_get (ta), chat_id, msg->id, TRUE);
   tg_messages_edit_async (ta->graph, chat_id, msg->id, content, is_html, ta->cancellable,
                           on_changed, op_new (OP_EDIT, ta, conv, chat_id, msg));
   return PURPLE_CMD_RET_OK;

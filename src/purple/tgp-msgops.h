@@ -7,9 +7,9 @@
  * first (a number that is not one, no message that far back, someone else's message for
  * /delete and /edit). Every outcome is one line in the conversation: a system line on success
  * ("Deleted your message: …", "Pinned: …", "You reacted 👍 to: …"), an error line otherwise.
- * After /edit and /delete the message is read back once and handed to the sync engine
- * (tg_sync_note_sent_message), so the next poll does not show the change a second time;
- * /react notes the reaction (tg_sync_note_reaction) for the same reason.
+ * Before /edit and /delete the sync engine is told (tg_sync_note_own_change), so that the poll
+ * does not show the change a second time (an edited message is then read back for its new
+ * text); /react notes the reaction (tg_sync_note_reaction) for the same reason.
  */
 #pragma once
 #include <purple.h>

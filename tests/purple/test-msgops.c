@@ -311,6 +311,9 @@ test_delete_own_send_im_403 (void)
   g_assert_nonnull (strstr (r->path, fake_graph_last_message_id (fg, chat)));
   g_assert_cmpuint (r->status, ==, 204);
   g_assert_cmpstr (ev->conv, ==, BOB);
+  /* The delete was the chat's last change: the poll sees it at once, and does not show it. */
+  wait_polls (fg, 3);
+  g_assert_cmpuint (count_writes ("deleted a message"), ==, 0);
 }
 
 /* ------------------------------------------------------------------------------------------ */

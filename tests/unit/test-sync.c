@@ -680,6 +680,50 @@ test_edit_delete (void)
   fx_free (fx);
 }
 
+/* An edit and a delete this client announced (tg_sync_note_own_change) are not delivered, a
+ * later edit is; a withdrawn note (the request failed) leaves the next edit delivered. */
+static void
+test_own_change_not_delivered (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 2, TRUE);
+  const char *chat = ids->pdata[1], *mid;
+
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+  mid = fake_graph_inject_message (fx->fg, chat, ME, "teh text");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
+
+  tg_sync_note_own_change (fx->sync, chat, mid, TRUE);
+  g_assert_true (fake_graph_edit_message (fx->fg, chat, mid, "the text"));
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
+
+  g_assert_true (fake_graph_edit_message (fx->fg, chat, mid, "the text, again"));
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
+  g_assert_cmpuint (nth_event (fx, EV_MESSAGE, 1)->flags & TG_SYNC_MSG_EDITED, !=, 0);
+
+  tg_sync_note_own_change (fx->sync, chat, mid, TRUE);
+  tg_sync_note_own_change (fx->sync, chat, mid, FALSE);
+  g_assert_true (fake_graph_edit_message (fx->fg, chat, mid, "third"));
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 3);
+
+  tg_sync_note_own_change (fx->sync, chat, mid, TRUE);
+  g_assert_true (fake_graph_delete_message (fx->fg, chat, mid));
+  fake_graph_inject_message (fx->fg, chat, BOB, "after");
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 4);
+  g_assert_cmpuint (nth_event (fx, EV_MESSAGE, 3)->flags & TG_SYNC_MSG_NEW, !=, 0);
+  fx_free (fx);
+}
+
 /* An edit of an older message shows up with the next change in that chat. */
 static void
 test_edit_older_message (void)
@@ -1225,6 +1269,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/edit-older", test_edit_older_message);
   g_test_add_func ("/sync/reactions", test_reactions);
   g_test_add_func ("/sync/reactions-added-once", test_reactions_added_once);
+  g_test_add_func ("/sync/own-change-not-delivered", test_own_change_not_delivered);
   g_test_add_func ("/sync/rename-members", test_rename_members);
   g_test_add_func ("/sync/new-and-removed-chat", test_new_and_removed_chat);
   g_test_add_func ("/sync/own-messages", test_own_messages);
