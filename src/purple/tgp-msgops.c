@@ -264,7 +264,6 @@ on_changed (GObject *source, GAsyncResult *result, gpointer data)
   TgpAccount *ta = op->conv.ta;
   g_autoptr (GError) error = NULL;
   gboolean ok = FALSE;
-
   PurpleConversation *conv;
 
   if (!tgp_account_is_closed (ta))

@@ -153,13 +153,15 @@ on_reactions_changed (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer u
   if (tgp_account_is_closed (ta) || msg == NULL || msg->chat_id == NULL)
     return;
   healthy (ta);
-  /* A reaction does not open a window: it goes where the conversation is open. Removed
-   * reactions are not announced. */
+  /* Removed reactions are not announced. A reaction does not open a window: it goes where
+   * the conversation is open. */
+  if (added->len == 0)
+    return;
   conv = open_conversation (ta, tg_sync_get_chat (sync, msg->chat_id), msg->chat_id);
-  if (conv == NULL || added->len == 0)
+  if (conv == NULL)
     {
-      purple_debug_misc (DBG, "reactions of message %s changed (%u new, %s)\n", msg->id,
-                         added->len, conv != NULL ? "shown" : "no open conversation");
+      purple_debug_misc (DBG, "%u new reaction(s) to message %s (no open conversation)\n",
+                         added->len, msg->id);
       return;
     }
   for (guint i = 0; i < added->len; i++)

@@ -509,6 +509,14 @@ test_incoming_reactions_once (void)
   g_assert_cmpuint (count_writes (" reacted "), ==, 2);
   g_assert_cmpuint (count_writes ("Bob Jones reacted"), ==, 1);
 
+  /* my own reaction from another client */
+  fake_graph_add_reaction (fg, chat, mine, ME, "heart");
+  fake_graph_inject_message (fg, chat, CAROL, "so?");
+  ev = wait_write ("You reacted");
+  g_assert_cmpstr (ev->text, ==, "You reacted \xe2\x9d\xa4\xef\xb8\x8f to: ship it on Friday");
+  wait_polls (fg, 3);
+  g_assert_cmpuint (count_writes (" reacted "), ==, 3);
+
   /* reconnect: nothing again; a reaction made meanwhile, once */
   tb_account_disconnect (acc);
   fake_graph_add_reaction (fg, chat, mine, BOB, "laugh");
