@@ -650,16 +650,23 @@ tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *message_
 
 void
 tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,
-                       const char *reaction_type)
+                       const char *reaction_type, gboolean pending)
 {
+  g_autofree char *key = NULL;
   ChatState *cs;
 
   if (sync == NULL || chat_id == NULL || message_id == NULL || reaction_type == NULL)
     return;
   cs = chat_state_get (sync, chat_id, TRUE);
+  key = g_strconcat (message_id, "\x1f", reaction_type, NULL);
+  if (!pending)
+    {
+      g_hash_table_remove (cs->own_reactions, key);
+      return;
+    }
   if (g_hash_table_size (cs->own_reactions) >= OWN_REACTIONS_MAX)
     g_hash_table_remove_all (cs->own_reactions);
-  g_hash_table_add (cs->own_reactions, g_strconcat (message_id, "\x1f", reaction_type, NULL));
+  g_hash_table_add (cs->own_reactions, g_steal_pointer (&key));
 }
 
 /* ------------------------------------------------------------------------------------------ */

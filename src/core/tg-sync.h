@@ -119,10 +119,11 @@ void tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg);
  * unlike noting the new version afterwards: the poll may see the change before the answer. */
 void tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *message_id,
                               gboolean pending);
-/* A reaction this client has just set (setReaction): when the poller sees it on the message,
- * it is not reported in `added` (the user was told already). */
+/* A reaction this client sets (setReaction; `pending` TRUE, before the request): when the poller
+ * sees it on the message, it is not reported in `added` (the user was told already). FALSE
+ * withdraws the note (the request failed). */
 void tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,
-                            const char *reaction_type);
+                            const char *reaction_type, gboolean pending);
 
 /* Watermarks as one compact printable string (no newlines), newly allocated. */
 char *tg_sync_export_state (TgSync *sync);

@@ -375,6 +375,9 @@ on_simple_done (GObject *source, GAsyncResult *result, gpointer data)
         break;
       case OP_REACT:
         ok = tg_messages_set_reaction_finish (ta->graph, result, &error);
+        if (!ok && tgp_sync_get (ta) != NULL)
+          tg_sync_note_reaction (tgp_sync_get (ta), op->chat_id, op->message_id, op->reaction,
+                                 FALSE);
         break;
       default:
         g_assert_not_reached ();
@@ -470,7 +473,7 @@ tgp_msgops_cmd_react (PurpleConversation *conv, const char *cmd, char **args, ch
   op->reaction = g_steal_pointer (&reaction);
   /* Told here; the poller then leaves this reaction out of its "new reactions". */
   if (tgp_sync_get (ta) != NULL)
-    tg_sync_note_reaction (tgp_sync_get (ta), chat_id, msg->id, op->reaction);
+    tg_sync_note_reaction (tgp_sync_get (ta), chat_id, msg->id, op->reaction, TRUE);
   tg_messages_set_reaction_async (ta->graph, chat_id, msg->id, op->reaction, ta->cancellable,
                                   on_simple_done, op);
   return PURPLE_CMD_RET_OK;

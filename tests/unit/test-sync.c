@@ -812,7 +812,7 @@ test_reactions_added_once (void)
   g_assert_cmpuint (e->added, ==, 1);
 
   /* set from this client: noted, so the change is reported with nothing new in it */
-  tg_sync_note_reaction (fx->sync, chat, mid, "\xf0\x9f\x91\x8d");
+  tg_sync_note_reaction (fx->sync, chat, mid, "\xf0\x9f\x91\x8d", TRUE);
   g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, ME, "\xf0\x9f\x91\x8d"));
   fake_graph_inject_message (fx->fg, chat, BOB, "three");
   poll_ok (fx);
