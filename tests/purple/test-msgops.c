@@ -316,6 +316,44 @@ test_delete_own_send_im_403 (void)
   g_assert_cmpuint (count_writes ("deleted a message"), ==, 0);
 }
 
+/* The same commands in an IM: Bob's incoming message and my own send count. */
+static void
+test_im_pin_react_edit (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *chat = one_on_one (fg);
+  PurpleAccount *acc = connect_new (fg);
+  g_autofree char *react_path = NULL, *edit_path = NULL;
+  g_autoptr (JsonNode) keep = NULL;
+  PurpleConversation *conv;
+  const char *bobs, *mine;
+
+  wait_polls (fg, 2);
+  bobs = fake_graph_inject_message (fg, chat, BOB, "coffee?");
+  wait_write ("coffee?");
+  conv = purple_find_conversation_with_account (PURPLE_CONV_TYPE_IM, BOB, acc);
+  g_assert_nonnull (conv);
+  purple_conv_im_send (PURPLE_CONV_IM (conv), "sure, in 5");
+  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  mine = fake_graph_last_message_id (fg, chat);
+  wait_polls (fg, 2);
+
+  command_says (conv, "react " THUMBS " 2", "You reacted " THUMBS " to: coffee?");
+  react_path = g_strdup_printf ("/v1.0/chats/%s/messages/%s/setReaction", chat, bobs);
+  g_assert_cmpstr (last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction")->path, ==,
+                   react_path);
+  command_says (conv, "pin", "Pinned: sure, in 5");
+  command_says (conv, "pinned", "Pinned messages (1):");
+  wait_write (" alice: sure, in 5");   /* time, author (the emulator calls me "alice"), text */
+  command_says (conv, "edit sure, in 10", "Edited your message: sure, in 10");
+  edit_path = g_strdup_printf ("/v1.0/chats/%s/messages/%s", chat, mine);
+  g_assert_cmpstr (last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, edit_path);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (
+                       request_body (last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep),
+                       "body"), "content"), ==, "sure, in 10");
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* /edit                                                                                       */
 
@@ -617,6 +655,7 @@ main (int argc, char **argv)
   tb_init ();
   tb_add ("/msgops/delete/own-refuse-others", test_delete_own_refuse_others);
   tb_add ("/msgops/delete/own-send-im-403", test_delete_own_send_im_403);
+  tb_add ("/msgops/im/pin-react-edit", test_im_pin_react_edit);
   tb_add ("/msgops/edit", test_edit);
   tb_add ("/msgops/pin-pinned-unpin", test_pin_pinned_unpin);
   tb_add ("/msgops/react", test_react);
