@@ -99,9 +99,9 @@ tgp_recent_note (TgpAccount *ta, const TgMessage *msg)
                         : msg->from_app_name != NULL ? msg->from_app_name : "");
   r->created = msg->created;
   r->excerpt = tgp_message_excerpt (msg);
-  /* Newest first; equal times keep the order shown. */
+  /* Newest first; of equal times, the one shown later counts as newer. */
   for (pos = 0; pos < list->len; pos++)
-    if (((TgpRecentMessage *) g_ptr_array_index (list, pos))->created < r->created)
+    if (((TgpRecentMessage *) g_ptr_array_index (list, pos))->created <= r->created)
       break;
   g_ptr_array_insert (list, (gint) pos, r);
   if (list->len > RECENT_MAX)
