@@ -590,6 +590,10 @@ test_errors (void)
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
   command_says (im, "react " THUMBS, "No message of this chat has been shown here yet");
   command_says (im, "delete", "No message of this chat has been shown here yet");
+  /* no chat at all with Carol (yet) */
+  ev = command_says (purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, CAROL), "pinned",
+                     "There is no Teams chat with " CAROL " yet.");
+  g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
 
   fake_graph_inject_message (fg, chat, BOB, "one");
   wait_write ("one");
