@@ -278,6 +278,33 @@ tg_chats_get_message_finish (TgGraph *graph, GAsyncResult *result, GError **erro
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+JsonNode *
+tg_chats_message_body (const char *content, gboolean is_html, JsonArray *mentions)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gboolean has_mentions = mentions != NULL && json_array_get_length (mentions) > 0;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "body");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "contentType");
+  json_builder_add_string_value (b, is_html || has_mentions ? "html" : "text");
+  json_builder_set_member_name (b, "content");
+  json_builder_add_string_value (b, content != NULL ? content : "");
+  json_builder_end_object (b);
+  if (has_mentions)
+    {
+      JsonNode *m = json_node_alloc ();
+
+      json_node_init_array (m, mentions);
+      json_builder_set_member_name (b, "mentions");
+      json_builder_add_value (b, json_node_copy (m));
+      json_node_unref (m);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 void
 tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *content,
                              gboolean is_html, JsonArray *mentions, GCancellable *cancellable,
@@ -285,7 +312,6 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
 {
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
                          tg_chats_send_message_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *path = NULL;
   TgCall *call;
@@ -298,27 +324,7 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
       g_object_unref (task);
       return;
     }
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "body");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "contentType");
-  json_builder_add_string_value (b, is_html || (mentions != NULL && json_array_get_length (mentions) > 0)
-                                    ? "html" : "text");
-  json_builder_set_member_name (b, "content");
-  json_builder_add_string_value (b, content);
-  json_builder_end_object (b);
-  if (mentions != NULL && json_array_get_length (mentions) > 0)
-    {
-      JsonNode *m = json_node_alloc ();
-
-      json_node_init_array (m, mentions);
-      json_builder_set_member_name (b, "mentions");
-      json_builder_add_value (b, json_node_copy (m));
-      json_node_unref (m);
-    }
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  body = tg_chats_message_body (content, is_html, mentions);
   path = tg_chats_path (chat_id, "/messages");
   call = tg_call_new ("POST", path);
   tg_call_set_json_body (call, body);

@@ -66,6 +66,10 @@ void tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const cha
                                   gpointer user_data);
 TgMessage *tg_chats_send_message_finish (TgGraph *graph, GAsyncResult *result, GError **error);
 
+/* The JSON body of a message post or edit: {"body": {"contentType": html|text, "content"},
+ * "mentions": [...] (only when non-empty; forces html)}. Newly allocated. */
+JsonNode *tg_chats_message_body (const char *content, gboolean is_html, JsonArray *mentions);
+
 /* Helpers shared with the sync engine. */
 /* "/chats/<escaped id>" + suffix (newly allocated). */
 char *tg_chats_path (const char *chat_id, const char *suffix);

@@ -29,6 +29,7 @@ typedef struct
   gint64 last_modified;
   gint64 last_edited;
   guint64 reactions;
+  char **reaction_keys;      /* reaction_key () of each reaction, NULL when none */
   gboolean deleted;
 } Seen;
 
@@ -57,6 +58,10 @@ typedef struct
   /* de-duplication: message id → Seen, oldest first in seen_order */
   GHashTable *seen;
   GQueue seen_order;
+  /* reactions this client set ("<message id>\x1f<type>"): not reported back as new */
+  GHashTable *own_reactions;
+  /* ids of messages this client is editing or deleting: that change is not delivered */
+  GHashTable *own_changes;
 } ChatState;
 
 typedef struct _Cycle Cycle;
@@ -139,6 +144,7 @@ seen_free (gpointer p)
   Seen *s = p;
 
   g_free (s->etag);
+  g_strfreev (s->reaction_keys);
   g_free (s);
 }
 
@@ -150,6 +156,8 @@ chat_state_new (const char *id)
   cs->id = g_strdup (id);
   cs->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, seen_free);
   g_queue_init (&cs->seen_order);
+  cs->own_reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  cs->own_changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return cs;
 }
 
@@ -163,6 +171,8 @@ chat_state_free (gpointer p)
     tg_chat_unref (cs->chat);
   g_queue_clear (&cs->seen_order);   /* keys are owned by the table */
   g_hash_table_unref (cs->seen);
+  g_hash_table_unref (cs->own_reactions);
+  g_hash_table_unref (cs->own_changes);
   g_free (cs);
 }
 
@@ -179,10 +189,32 @@ chat_state_get (TgSync *sync, const char *id, gboolean create)
   return cs;
 }
 
-/* Remembers (or updates) a message version; prunes the oldest beyond SEEN_MAX. */
+/* Who reacted how: "<user id>\x1f<reaction type>". Newly allocated. */
+static char *
+reaction_key (const TgReaction *r)
+{
+  return g_strconcat (r->user.id != NULL ? r->user.id : "", "\x1f",
+                      r->reaction_type != NULL ? r->reaction_type : "", NULL);
+}
+
+static char **
+reaction_keys (const TgMessage *msg)
+{
+  char **keys;
+
+  if (msg == NULL || msg->reactions->len == 0)
+    return NULL;
+  keys = g_new0 (char *, msg->reactions->len + 1);
+  for (guint i = 0; i < msg->reactions->len; i++)
+    keys[i] = reaction_key (g_ptr_array_index (msg->reactions, i));
+  return keys;
+}
+
+/* Remembers (or updates) a message version (with the reactions of `msg`, which may be NULL);
+ * prunes the oldest beyond SEEN_MAX. */
 static Seen *
 seen_put (ChatState *cs, const char *id, const char *etag, gint64 last_modified,
-          gint64 last_edited, guint64 reactions, gboolean deleted)
+          gint64 last_edited, guint64 reactions, const TgMessage *msg, gboolean deleted)
 {
   Seen *s = g_hash_table_lookup (cs->seen, id);
 
@@ -208,6 +240,8 @@ seen_put (ChatState *cs, const char *id, const char *etag, gint64 last_modified,
   s->last_modified = last_modified;
   s->last_edited = last_edited;
   s->reactions = reactions;
+  g_strfreev (s->reaction_keys);
+  s->reaction_keys = reaction_keys (msg);
   s->deleted = deleted;
   return s;
 }
@@ -314,6 +348,35 @@ compare_created (gconstpointer a, gconstpointer b)
   return strcmp (x->id, y->id);
 }
 
+/* The reactions of `msg` not reported before: those missing from `known` (the keys last seen),
+ * or, for a message not remembered (`unknown`: after a restart, or pruned), those created after
+ * the chat's watermark (older ones came with an earlier fetch). Reactions this client set
+ * itself (tg_sync_note_reaction) are left out once. Borrowed pointers into msg->reactions. */
+static GPtrArray *
+new_reactions (TgSync *sync, ChatState *cs, const TgMessage *msg, char **known, gboolean unknown)
+{
+  GPtrArray *added = g_ptr_array_new ();
+
+  for (guint i = 0; i < msg->reactions->len; i++)
+    {
+      TgReaction *r = g_ptr_array_index (msg->reactions, i);
+      g_autofree char *key = reaction_key (r);
+
+      if (unknown ? (r->created != 0 && r->created <= cs->wm_modified)
+                  : (known != NULL && g_strv_contains ((const char *const *) known, key)))
+        continue;
+      if (is_me (sync, r->user.id))
+        {
+          g_autofree char *own = g_strconcat (msg->id, "\x1f", r->reaction_type, NULL);
+
+          if (g_hash_table_remove (cs->own_reactions, own))
+            continue;
+        }
+      g_ptr_array_add (added, r);
+    }
+  return added;
+}
+
 /* Turns the collected messages of one chat into events, in creation order; updates the
  * watermarks and the seen table. `unread_since` > 0: a chat without watermark, deliver only
  * what was created after it. Returns the number of events delivered (stops early when the
@@ -334,6 +397,7 @@ process_messages (TgSync *sync, guint generation, ChatState *cs, GPtrArray *msgs
       guint64 rhash;
       TgSyncMessageFlags flags = 0;
       gboolean reactions_event = FALSE;
+      g_autoptr (GPtrArray) added = NULL;
 
       if (msg->type == TG_MESSAGE_TYPE_TYPING)
         continue;
@@ -360,7 +424,7 @@ process_messages (TgSync *sync, guint generation, ChatState *cs, GPtrArray *msgs
       else if (had_state && msg->last_modified != 0 && msg->last_modified <= cs->wm_modified)
         {
           /* Covered by an earlier fetch (a server that answers "gt" inclusively). */
-          seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited, rhash,
+          seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited, rhash, msg,
                     msg->is_deleted);
           continue;
         }
@@ -380,7 +444,14 @@ process_messages (TgSync *sync, guint generation, ChatState *cs, GPtrArray *msgs
           else
             reactions_event = msg->reactions->len > 0;
         }
-      seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited, rhash,
+      /* An edit or delete made by this client was shown by it already. */
+      if ((flags & (TG_SYNC_MSG_EDITED | TG_SYNC_MSG_DELETED))
+          && g_hash_table_remove (cs->own_changes, msg->id))
+        flags = 0;
+      if (reactions_event && (flags & TG_SYNC_MSG_NEW) == 0)
+        added = new_reactions (sync, cs, msg, seen != NULL ? seen->reaction_keys : NULL,
+                               seen == NULL);
+      seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited, rhash, msg,
                 msg->is_deleted);
 
       if (flags != 0)
@@ -398,12 +469,12 @@ process_messages (TgSync *sync, guint generation, ChatState *cs, GPtrArray *msgs
             sync->cb.message (sync, msg, flags, sync->user_data);
           events++;
         }
-      if (reactions_event && (flags & TG_SYNC_MSG_NEW) == 0)
+      if (added != NULL)
         {
           if (!alive (sync, generation))
             break;
           if (sync->cb.reactions_changed != NULL)
-            sync->cb.reactions_changed (sync, msg, sync->user_data);
+            sync->cb.reactions_changed (sync, msg, added, sync->user_data);
           events++;
         }
     }
@@ -580,7 +651,7 @@ tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_id, co
         }
       return;
     }
-  seen_put (cs, message_id, etag, 0, 0, 0, FALSE);
+  seen_put (cs, message_id, etag, 0, 0, 0, NULL, FALSE);
 }
 
 void
@@ -601,7 +672,46 @@ tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg)
         return;
     }
   seen_put (cs, msg->id, msg->etag, msg->last_modified, msg->last_edited,
-            tg_message_reactions_hash (msg), msg->is_deleted);
+            tg_message_reactions_hash (msg), msg, msg->is_deleted);
+}
+
+void
+tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *message_id,
+                         gboolean pending)
+{
+  ChatState *cs;
+
+  if (sync == NULL || chat_id == NULL || message_id == NULL)
+    return;
+  cs = chat_state_get (sync, chat_id, TRUE);
+  if (pending)
+    g_hash_table_add (cs->own_changes, g_strdup (message_id));
+  else
+    g_hash_table_remove (cs->own_changes, message_id);
+}
+
+/* Bounds the memory of reactions noted but never seen back (e.g. set twice). */
+#define OWN_REACTIONS_MAX 200
+
+void
+tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,
+                       const char *reaction_type, gboolean pending)
+{
+  g_autofree char *key = NULL;
+  ChatState *cs;
+
+  if (sync == NULL || chat_id == NULL || message_id == NULL || reaction_type == NULL)
+    return;
+  cs = chat_state_get (sync, chat_id, TRUE);
+  key = g_strconcat (message_id, "\x1f", reaction_type, NULL);
+  if (!pending)
+    {
+      g_hash_table_remove (cs->own_reactions, key);
+      return;
+    }
+  if (g_hash_table_size (cs->own_reactions) >= OWN_REACTIONS_MAX)
+    g_hash_table_remove_all (cs->own_reactions);
+  g_hash_table_add (cs->own_reactions, g_steal_pointer (&key));
 }
 
 /* ------------------------------------------------------------------------------------------ */

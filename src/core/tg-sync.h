@@ -62,8 +62,11 @@ typedef struct {
   void (*chat_removed) (TgSync *sync, const char *chat_id, gpointer user_data);
   /* A message event; msg->chat_id is set. Per chat, calls come in creation order. */
   void (*message) (TgSync *sync, TgMessage *msg, TgSyncMessageFlags flags, gpointer user_data);
-  /* The reactions of a message changed; msg->reactions holds the whole new set. */
-  void (*reactions_changed) (TgSync *sync, TgMessage *msg, gpointer user_data);
+  /* The reactions of a message changed; msg->reactions holds the whole new set, `added` (never
+   * NULL, borrowed TgReaction* of msg->reactions) the reactions not reported before — each
+   * reaction is in `added` once, also across restarts (by the watermark); it may be empty
+   * when reactions were only removed. */
+  void (*reactions_changed) (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer user_data);
   /* A poll failed (throttled, offline, server, signed out…). The engine goes on with backoff;
    * the adapter decides (tg_error_is_transient) whether to disconnect. */
   void (*error) (TgSync *sync, const GError *error, gpointer user_data);
@@ -108,7 +111,7 @@ gboolean tg_sync_poll_once_finish (TgSync *sync, GAsyncResult *result, GError **
 /* Asks for a full chat-list refresh in the next cycle (e.g. after /invite or creating a chat). */
 void tg_sync_request_full_refresh (TgSync *sync);
 
-/* Own sends. Call tg_sync_note_sending before POSTing a message (or an edit) and
+/* Own sends. Call tg_sync_note_sending before POSTing a message and
  * tg_sync_note_sent with the answer's id + etag after it: the poller does not fetch that chat
  * while the send is in flight (at most 30 s), so the message cannot come back before its id is
  * known, and then does not deliver this chat id + message id + etag. A later change (other etag)
@@ -118,6 +121,17 @@ void tg_sync_note_sending (TgSync *sync, const char *chat_id);
 void tg_sync_note_sent (TgSync *sync, const char *chat_id, const char *message_id,
                         const char *etag);
 void tg_sync_note_sent_message (TgSync *sync, const TgMessage *msg);
+/* This client is about to edit or soft-delete one of its messages (`pending` TRUE, before the
+ * request) and shows the outcome itself: the poller does not deliver that edit or delete (once;
+ * reactions on the message still are). Call again with FALSE when the request failed. Race-free,
+ * unlike noting the new version afterwards: the poll may see the change before the answer. */
+void tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *message_id,
+                              gboolean pending);
+/* A reaction this client sets (setReaction; `pending` TRUE, before the request): when the poller
+ * sees it on the message, it is not reported in `added` (the user was told already). FALSE
+ * withdraws the note (the request failed). */
+void tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,
+                            const char *reaction_type, gboolean pending);
 
 /* Open conversations. The preview scan only sees a chat's newest message, so an edit, delete or
  * reaction on an older message surfaces with the chat's next new message. Every `cycles` poll

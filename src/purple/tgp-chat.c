@@ -18,6 +18,7 @@
 #include "core/tg-markup.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-message.h"
+#include "purple/tgp-recent.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -356,6 +357,14 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *name)
   return conv;
 }
 
+PurpleConversation *
+tgp_chat_conversation_if_open (TgpAccount *ta, const TgChat *chat)
+{
+  if (tgp_account_is_closed (ta) || chat == NULL || find_conv (ta, chat->id) == NULL)
+    return NULL;
+  return open_conversation (ta, chat, NULL);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* From the sync engine                                                                        */
 
@@ -374,6 +383,7 @@ tgp_chat_deliver (TgpAccount *ta, const TgChat *chat, TgMessage *msg, TgSyncMess
   if (conv == NULL)
     return;
   tgp_message_render (ta, msg, flags, &html, &pflags, &when);
+  tgp_recent_note (ta, msg);
 
   if (pflags & PURPLE_MESSAGE_SYSTEM)
     {
@@ -739,6 +749,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
     tg_sync_note_sent_message (tgp_sync_get (ta), msg);
   else
     tg_sync_note_sent (tgp_sync_get (ta), send->chat_id, NULL, NULL);
+  if (msg != NULL)
+    tgp_recent_note (ta, msg);
   conv = find_conv (ta, send->chat_id);
   if (!conv_is_joined (conv))
     goto out;

@@ -25,6 +25,9 @@ void tgp_chat_deliver (TgpAccount *ta, const TgChat *chat, TgMessage *msg,
                        TgSyncMessageFlags flags);
 /* A chat was renamed or its members changed elsewhere: an open conversation follows. */
 void tgp_chat_on_chat_changed (TgpAccount *ta, const TgSyncChatChange *change);
+/* The conversation of a group chat when a window is open for it (re-joined when it was left
+ * with an earlier connection), else NULL: for lines that do not open a window (reactions). */
+PurpleConversation *tgp_chat_conversation_if_open (TgpAccount *ta, const TgChat *chat);
 /* The user is no longer in the chat: an open conversation is told so. */
 void tgp_chat_on_chat_removed (TgpAccount *ta, const char *chat_id);
 

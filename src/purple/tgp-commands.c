@@ -9,6 +9,8 @@
 #include "purple/tgp-chat.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-search.h"
+#include "purple/tgp-msgops.h"
+#include "purple/tgp-recent.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -57,30 +59,31 @@ first_arg (char **args)
   return *args[0] != '\0' ? args[0] : NULL;
 }
 
-/* A conversation, found again after an asynchronous call (it may have been closed). */
-typedef struct {
-  TgpAccount *ta;
-  PurpleConversationType type;
-  char *name;
-} ConvRef;
+TgpAccount *
+tgp_commands_account (PurpleConversation *conv, char **error)
+{
+  return conv_account (conv, error);
+}
 
-static void
-conv_ref_init (ConvRef *ref, TgpAccount *ta, PurpleConversation *conv)
+typedef TgpConvRef ConvRef;
+
+void
+tgp_conv_ref_init (ConvRef *ref, TgpAccount *ta, PurpleConversation *conv)
 {
   ref->ta = tgp_account_ref (ta);
   ref->type = purple_conversation_get_type (conv);
   ref->name = g_strdup (purple_conversation_get_name (conv));
 }
 
-static void
-conv_ref_clear (ConvRef *ref)
+void
+tgp_conv_ref_clear (ConvRef *ref)
 {
   tgp_account_unref (ref->ta);
   g_free (ref->name);
 }
 
-static PurpleConversation *
-conv_ref_get (ConvRef *ref)
+PurpleConversation *
+tgp_conv_ref_get (ConvRef *ref)
 {
   if (tgp_account_is_closed (ref->ta))
     return NULL;
@@ -101,7 +104,7 @@ typedef struct {
 static void
 history_free (History *h)
 {
-  conv_ref_clear (&h->conv);
+  tgp_conv_ref_clear (&h->conv);
   g_free (h->chat_id);
   g_ptr_array_unref (h->pages);
   g_free (h);
@@ -118,6 +121,7 @@ history_write (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, TgM
 
   tgp_message_render (ta, msg, TG_SYNC_MSG_DELAYED, &html, &flags, &when);
   flags |= PURPLE_MESSAGE_DELAYED | PURPLE_MESSAGE_NO_LOG;
+  tgp_recent_note (ta, msg);
   if (flags & PURPLE_MESSAGE_SYSTEM)
     {
       purple_conversation_write (conv, NULL, html, flags, when);
@@ -205,7 +209,7 @@ on_history_page (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   page = tg_chats_list_messages_finish (h->conv.ta->graph, result, &next, &error);
-  conv = conv_ref_get (&h->conv);
+  conv = tgp_conv_ref_get (&h->conv);
   if (conv == NULL)
     {
       if (page != NULL)
@@ -264,7 +268,7 @@ cmd_history (PurpleConversation *conv, const char *cmd, char **args, char **erro
       return PURPLE_CMD_RET_FAILED;
     }
   h = g_new0 (History, 1);
-  conv_ref_init (&h->conv, ta, conv);
+  tgp_conv_ref_init (&h->conv, ta, conv);
   h->chat_id = g_strdup (chat_id);
   h->wanted = (guint) n;
   h->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
@@ -321,6 +325,18 @@ static const TgpCommand commands[] = {
     "Search this Teams chat's "
     "messages (words, \"phrases\"; from: a name or address; dates as YYYY-MM-DD, both "
     "included). /search more shows the next results." },
+  { "delete", "w", IN_IM | IN_CHAT, tgp_msgops_cmd_delete,
+    "delete [n]:  Delete your n-th last message here (default 1: the last one)." },
+  { "edit", "s", IN_IM | IN_CHAT, tgp_msgops_cmd_edit,
+    "edit &lt;text&gt;:  Replace the text of your last message here." },
+  { "pin", "w", IN_IM | IN_CHAT, tgp_msgops_cmd_pin,
+    "pin [n]:  Pin the n-th last message of this chat (default 1: the last one)." },
+  { "unpin", "w", IN_IM | IN_CHAT, tgp_msgops_cmd_unpin,
+    "unpin [n]:  Unpin the n-th last message of this chat (default 1)." },
+  { "pinned", "", IN_IM | IN_CHAT, tgp_msgops_cmd_pinned,
+    "pinned:  List the pinned messages of this chat (time, author, text)." },
+  { "react", "ww", IN_IM | IN_CHAT, tgp_msgops_cmd_react,
+    "react &lt;emoji&gt; [n]:  React with emoji to the n-th last message (default 1), e.g. /react \xf0\x9f\x91\x8d 2." },
 };
 
 static PurpleCmdId command_ids[G_N_ELEMENTS (commands)];

@@ -3,7 +3,8 @@
  *
  * One table (name, argument spec, where it applies, handler, help); tgp_commands_register walks
  * it on plugin load and tgp_commands_unregister on unload. A new command is one handler and
- * one row. Now: /history [n] and /search (IMs and chats), /topic [text] (chats).
+ * one row. Now: /history [n] and /search (IMs and chats), /topic [text] (chats), and the
+ * message operations of tgp-msgops (/delete, /edit, /pin, /unpin, /pinned, /react).
  */
 #pragma once
 #include <purple.h>
@@ -12,5 +13,22 @@ G_BEGIN_DECLS
 
 void tgp_commands_register (void);
 void tgp_commands_unregister (void);
+
+/* ---- for command handlers kept in other modules (tgp-msgops…) ---- */
+#include "purple/tgp-account.h"
+
+/* The conversation's account when it is connected; else NULL with *error set. */
+TgpAccount *tgp_commands_account (PurpleConversation *conv, char **error);
+
+/* A conversation found again after an asynchronous call (it may have been closed meanwhile):
+ * holds an account reference; get returns NULL once the account closed or the window went. */
+typedef struct {
+  TgpAccount *ta;
+  PurpleConversationType type;
+  char *name;
+} TgpConvRef;
+void tgp_conv_ref_init (TgpConvRef *ref, TgpAccount *ta, PurpleConversation *conv);
+void tgp_conv_ref_clear (TgpConvRef *ref);
+PurpleConversation *tgp_conv_ref_get (TgpConvRef *ref);
 
 G_END_DECLS

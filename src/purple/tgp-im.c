@@ -12,6 +12,7 @@
 #endif
 #include "purple/tgp-blist.h"
 #include "purple/tgp-message.h"
+#include "purple/tgp-recent.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -189,6 +190,7 @@ write_message (TgpAccount *ta, const char *who, const TgChat *chat, TgMessage *m
   time_t when;
 
   tgp_message_render (ta, msg, flags, &html, &pflags, &when);
+  tgp_recent_note (ta, msg);
   if (pflags & (PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_SYSTEM))
     {
       PurpleConversation *conv = im_conv (ta, who, TRUE);
@@ -302,6 +304,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   ob = outbox_get (ta, req->who);
   tg_sync_note_sent (tgp_sync_get (ta), req->chat_id, msg != NULL ? msg->id : NULL,
                      msg != NULL ? msg->etag : NULL);
+  if (msg != NULL)
+    tgp_recent_note (ta, msg);   /* libpurple echoed it when typed */
   if (ob == NULL)
     return;
   if (msg == NULL)

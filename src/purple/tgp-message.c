@@ -11,8 +11,6 @@
 #endif
 #include "purple/tgp-sync.h"
 
-/* The longest excerpt of a message quoted in a reactions line (characters). */
-#define EXCERPT_CHARS 40
 
 #ifdef HAVE_TG_MARKUP
 /* ---- tg-markup context: the message's attachments ---- */
@@ -283,38 +281,21 @@ tgp_message_excerpt (const TgMessage *msg, guint max_chars)
 }
 
 char *
-tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg)
+tgp_message_reaction_line (const char *who, const char *reaction_type, const char *excerpt)
 {
-  g_autofree char *excerpt = NULL;
-  GString *line;
+  return g_strdup_printf ("%s reacted %s to: %s", who, reaction_symbol (reaction_type),
+                          excerpt != NULL && *excerpt != '\0' ? excerpt : "a message");
+}
 
-  g_return_val_if_fail (msg != NULL, g_strdup (""));
+char *
+tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg, const TgReaction *reaction)
+{
+  g_autofree char *who = NULL, *excerpt = NULL, *line = NULL;
 
-  excerpt = tgp_message_excerpt (msg, EXCERPT_CHARS);
-  line = g_string_new (NULL);
-
-  if (msg->reactions->len == 0)
-    g_string_append (line, "Reactions removed from");
-  else
-    {
-      g_string_append (line, "Reactions:");
-      for (guint i = 0; i < msg->reactions->len; i++)
-        {
-          const TgReaction *r = g_ptr_array_index (msg->reactions, i);
-          g_autofree char *who = reactor_name (ta, msg, r);
-          g_autofree char *esc_who = g_markup_escape_text (who, -1);
-          g_autofree char *esc_sym = g_markup_escape_text (reaction_symbol (r->reaction_type), -1);
-
-          g_string_append_printf (line, "%s %s %s", i == 0 ? "" : ",", esc_sym, esc_who);
-        }
-      g_string_append (line, " \xe2\x80\x94 on");
-    }
-  if (*excerpt != '\0')
-    {
-      g_autofree char *esc = g_markup_escape_text (excerpt, -1);
-      g_string_append_printf (line, " \"%s\"", esc);
-    }
-  else
-    g_string_append (line, " a message");
-  return g_string_free (line, FALSE);
+  g_return_val_if_fail (msg != NULL && reaction != NULL, g_strdup (""));
+  who = reactor_name (ta, msg, reaction);
+  excerpt = tgp_message_excerpt (msg, TGP_MESSAGE_EXCERPT_CHARS);
+  line = tgp_message_reaction_line (g_str_equal (who, "you") ? "You" : who,
+                                    reaction->reaction_type, excerpt);
+  return g_markup_escape_text (line, -1);
 }

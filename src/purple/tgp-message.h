@@ -38,15 +38,21 @@ gboolean tgp_message_mentions_me (TgpAccount *ta, const TgMessage *msg);
  * id, else the application name for bots, else "" (system events). Newly allocated. */
 char *tgp_message_sender_name (TgpAccount *ta, const TgChat *chat, const TgMessage *msg);
 
-/* A reactions line for a message whose reactions changed, e.g.
- * "Bob reacted 👍 to: <first words of the message>", or "Reactions removed from: …" when none
- * are left. Newly allocated purple markup. */
-char *tgp_message_render_reactions (TgpAccount *ta, const TgMessage *msg);
+/* "<who> reacted <emoji> to: <excerpt>" as plain text (Graph's reaction names such as "like"
+ * shown as their emoji). Newly allocated. */
+char *tgp_message_reaction_line (const char *who, const char *reaction_type, const char *excerpt);
+
+/* The system line of one new reaction: "Bob reacted 👍 to: <excerpt>" ("You reacted …" for the
+ * signed-in user). Newly allocated purple markup. */
+char *tgp_message_render_reaction (TgpAccount *ta, const TgMessage *msg,
+                                   const TgReaction *reaction);
 
 /* `text` (plain) on one line: newlines and tabs as blanks, trimmed, cut after `max_chars`
  * characters with "…". Newly allocated plain text (escape it for markup). */
 char *tgp_message_one_line (const char *text, guint max_chars);
-/* A message's body as plain text on one line (tgp_message_one_line). */
+/* A message's body as plain text on one line (tgp_message_one_line), "" for an empty body;
+ * TGP_MESSAGE_EXCERPT_CHARS is the length used to quote a message in feedback lines. */
+#define TGP_MESSAGE_EXCERPT_CHARS 40
 char *tgp_message_excerpt (const TgMessage *msg, guint max_chars);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
 #include "purple/tgp-search.h"
+#include "purple/tgp-recent.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -136,6 +137,7 @@ tgp_plugin_unload (PurplePlugin *plugin)
   tgp_commands_unregister ();
   tgp_search_plugin_unload ();
   tgp_chat_plugin_unload (plugin);
+  tgp_recent_clear_all ();
   if (log_handler_id != 0)
     g_log_remove_handler (TGP_LOG_DOMAIN, log_handler_id);
   log_handler_id = 0;

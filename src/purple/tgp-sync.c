@@ -129,6 +129,9 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *chat_id)
                                                                   ta->account)
                          : NULL;
     }
+  /* A window kept across a reconnect is re-joined, or libpurple drops lines written to it. */
+  if (chat != NULL)
+    return tgp_chat_conversation_if_open (ta, chat);
   for (l = purple_get_chats (); l != NULL; l = l->next)
     {
       PurpleConversation *conv = l->data;
@@ -141,26 +144,35 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *chat_id)
 }
 
 static void
-on_reactions_changed (TgSync *sync, TgMessage *msg, gpointer user_data)
+on_reactions_changed (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer user_data)
 {
   TgpAccount *ta = user_data;
   PurpleConversation *conv;
-  g_autofree char *line = NULL;
   time_t when;
 
   if (tgp_account_is_closed (ta) || msg == NULL || msg->chat_id == NULL)
     return;
   healthy (ta);
-  /* A reaction does not open a window: it goes where the conversation is open. */
+  /* Removed reactions are not announced. A reaction does not open a window: it goes where
+   * the conversation is open. */
+  if (added->len == 0)
+    return;
   conv = open_conversation (ta, tg_sync_get_chat (sync, msg->chat_id), msg->chat_id);
   if (conv == NULL)
     {
-      purple_debug_misc (DBG, "reactions of message %s changed (no open conversation)\n", msg->id);
+      purple_debug_misc (DBG, "%u new reaction(s) to message %s (no open conversation)\n",
+                         added->len, msg->id);
       return;
     }
-  line = tgp_message_render_reactions (ta, msg);
-  when = msg->last_modified > 0 ? (time_t) (msg->last_modified / G_USEC_PER_SEC) : time (NULL);
-  purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM, when);
+  for (guint i = 0; i < added->len; i++)
+    {
+      const TgReaction *r = g_ptr_array_index (added, i);
+      g_autofree char *line = tgp_message_render_reaction (ta, msg, r);
+
+      when = r->created > 0 ? (time_t) (r->created / G_USEC_PER_SEC)
+             : msg->last_modified > 0 ? (time_t) (msg->last_modified / G_USEC_PER_SEC) : time (NULL);
+      purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM, when);
+    }
 }
 
 static void

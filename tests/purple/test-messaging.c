@@ -734,13 +734,12 @@ test_mention_and_reactions (void)
    * chat's lastMessagePreview, so the cheap poll sees it with the chat's next message. */
   fake_graph_add_reaction (fg, chat, mid, "bob@contoso.com", "like");
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "and another thing");
-  ev = wait_write ("Reactions:");
+  ev = wait_write (" reacted ");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
-  g_assert_nonnull (strstr (ev->text, "\xf0\x9f\x91\x8d"));
-  g_assert_nonnull (strstr (ev->text, "look"));
+  g_assert_cmpstr (ev->text, ==, "Bob Smith reacted \xf0\x9f\x91\x8d to: hey Alice, look");
   g_assert_cmpstr (ev->conv, ==, "bob@contoso.com");
   wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes ("Reactions:"), ==, 1);
+  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
   g_assert_cmpuint (count_writes ("look"), ==, 2);   /* the message and the reactions line */
 }
 
@@ -762,13 +761,13 @@ test_open_conversation_watched (void)
   wait_write ("the newest one");   /* the IM window is open now */
 
   fake_graph_add_reaction (fg, chat, old, "bob@contoso.com", "like");
-  ev = wait_write ("Reactions:");
+  ev = wait_write (" reacted ");
   g_assert_nonnull (strstr (ev->text, "an older message"));
   g_assert_true (fake_graph_edit_message (fg, chat, old, "an older message, corrected"));
   ev = wait_write ("(edited) an older message, corrected");
   g_assert_cmpstr (ev->conv, ==, "bob@contoso.com");
   wait_polls (fg, 6);
-  g_assert_cmpuint (count_writes ("Reactions:"), ==, 1);
+  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
   g_assert_cmpuint (count_writes ("(edited)"), ==, 1);
   g_assert_cmpuint (count_writes ("the newest one"), ==, 1);
 }

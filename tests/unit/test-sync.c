@@ -65,6 +65,7 @@ typedef struct {
   char *chat_id;
   TgMessage *msg;
   guint flags;
+  guint added;           /* EV_REACTIONS: how many reactions were new */
   GPtrArray *changes;    /* EV_CHATS: TgSyncChatChange copies */
   GError *error;
 } Event;
@@ -150,9 +151,12 @@ cb_message (TgSync *sync, TgMessage *msg, TgSyncMessageFlags flags, gpointer dat
 }
 
 static void
-cb_reactions (TgSync *sync, TgMessage *msg, gpointer data)
+cb_reactions (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer data)
 {
   Event *e = event_add (data, EV_REACTIONS);
+
+  g_assert_nonnull (added);
+  e->added = added->len;
 
   e->chat_id = g_strdup (msg->chat_id);
   e->msg = tg_message_ref (msg);
@@ -692,6 +696,50 @@ test_edit_delete (void)
   fx_free (fx);
 }
 
+/* An edit and a delete this client announced (tg_sync_note_own_change) are not delivered, a
+ * later edit is; a withdrawn note (the request failed) leaves the next edit delivered. */
+static void
+test_own_change_not_delivered (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 2, TRUE);
+  const char *chat = ids->pdata[1], *mid;
+
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+  mid = fake_graph_inject_message (fx->fg, chat, ME, "teh text");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
+
+  tg_sync_note_own_change (fx->sync, chat, mid, TRUE);
+  g_assert_true (fake_graph_edit_message (fx->fg, chat, mid, "the text"));
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
+
+  g_assert_true (fake_graph_edit_message (fx->fg, chat, mid, "the text, again"));
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
+  g_assert_cmpuint (nth_event (fx, EV_MESSAGE, 1)->flags & TG_SYNC_MSG_EDITED, !=, 0);
+
+  tg_sync_note_own_change (fx->sync, chat, mid, TRUE);
+  tg_sync_note_own_change (fx->sync, chat, mid, FALSE);
+  g_assert_true (fake_graph_edit_message (fx->fg, chat, mid, "third"));
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 3);
+
+  tg_sync_note_own_change (fx->sync, chat, mid, TRUE);
+  g_assert_true (fake_graph_delete_message (fx->fg, chat, mid));
+  fake_graph_inject_message (fx->fg, chat, BOB, "after");
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 4);
+  g_assert_cmpuint (nth_event (fx, EV_MESSAGE, 3)->flags & TG_SYNC_MSG_NEW, !=, 0);
+  fx_free (fx);
+}
+
 /* An edit of an older message shows up with the next change in that chat. */
 static void
 test_edit_older_message (void)
@@ -748,7 +796,58 @@ test_reactions (void)
   g_assert_cmpstr (e->msg->id, ==, mid);
   g_assert_cmpuint (e->msg->reactions->len, ==, 1);
   g_assert_cmpstr (((TgReaction *) e->msg->reactions->pdata[0])->reaction_type, ==, "like");
+  g_assert_cmpuint (e->added, ==, 1);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
+  fx_free (fx);
+}
+
+/* Each reaction is reported as new once: not again when another one joins it, not after a
+ * restart (no memory but the watermark), and not at all when this client set it (noted). */
+static void
+test_reactions_added_once (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 2, TRUE);
+  const char *chat = ids->pdata[1], *mid;
+  g_autofree char *state = NULL;
+  Event *e;
+
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+  mid = fake_graph_inject_message (fx->fg, chat, BOB, "react to me");
+  poll_ok (fx);
+  g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
+  fake_graph_inject_message (fx->fg, chat, BOB, "one");
+  poll_ok (fx);
+  g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, BOB, "heart"));
+  fake_graph_inject_message (fx->fg, chat, BOB, "two");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 2);
+  e = nth_event (fx, EV_REACTIONS, 1);
+  g_assert_cmpuint (e->msg->reactions->len, ==, 2);
+  g_assert_cmpuint (e->added, ==, 1);
+
+  /* set from this client: noted, so the change is reported with nothing new in it */
+  tg_sync_note_reaction (fx->sync, chat, mid, "\xf0\x9f\x91\x8d", TRUE);
+  g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, ME, "\xf0\x9f\x91\x8d"));
+  fake_graph_inject_message (fx->fg, chat, BOB, "three");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 3);
+  g_assert_cmpuint (nth_event (fx, EV_REACTIONS, 2)->added, ==, 0);
+
+  /* restart: only the reaction made while away is new */
+  state = tg_sync_export_state (fx->sync);
+  g_clear_pointer (&fx->sync, tg_sync_free);
+  g_ptr_array_set_size (fx->events, 0);
+  g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, DAVE, "laugh"));
+  fake_graph_inject_message (fx->fg, chat, BOB, "four");
+  fx_start_engine (fx, state);
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_REACTIONS), ==, 1);
+  e = nth_event (fx, EV_REACTIONS, 0);
+  g_assert_cmpuint (e->msg->reactions->len, ==, 4);
+  g_assert_cmpuint (e->added, ==, 1);
   fx_free (fx);
 }
 
@@ -1289,6 +1388,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/edit-delete", test_edit_delete);
   g_test_add_func ("/sync/edit-older", test_edit_older_message);
   g_test_add_func ("/sync/reactions", test_reactions);
+  g_test_add_func ("/sync/reactions-added-once", test_reactions_added_once);
+  g_test_add_func ("/sync/own-change-not-delivered", test_own_change_not_delivered);
   g_test_add_func ("/sync/rename-members", test_rename_members);
   g_test_add_func ("/sync/new-and-removed-chat", test_new_and_removed_chat);
   g_test_add_func ("/sync/own-messages", test_own_messages);
