@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/tg-error.h"
+#include "core/tg-hosted.h"
 #include "core/tg-json.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
@@ -283,11 +284,24 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
                              gboolean is_html, JsonArray *mentions, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
+  tg_chats_send_message_with_images_async (graph, chat_id, content, is_html, mentions, NULL,
+                                           cancellable, callback, user_data);
+}
+
+void
+tg_chats_send_message_with_images_async (TgGraph *graph, const char *chat_id,
+                                         const char *content, gboolean is_html,
+                                         JsonArray *mentions, GPtrArray *images,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data)
+{
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
                          tg_chats_send_message_async);
   g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonArray) hosted = tg_hosted_images_to_json (images);
   g_autofree char *path = NULL;
+  gboolean html = is_html || hosted != NULL || (mentions != NULL && json_array_get_length (mentions) > 0);
   TgCall *call;
 
   if (bad_id ("chat id", chat_id, task))
@@ -303,8 +317,7 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
   json_builder_set_member_name (b, "body");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "contentType");
-  json_builder_add_string_value (b, is_html || (mentions != NULL && json_array_get_length (mentions) > 0)
-                                    ? "html" : "text");
+  json_builder_add_string_value (b, html ? "html" : "text");
   json_builder_set_member_name (b, "content");
   json_builder_add_string_value (b, content);
   json_builder_end_object (b);
@@ -316,6 +329,14 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
       json_builder_set_member_name (b, "mentions");
       json_builder_add_value (b, json_node_copy (m));
       json_node_unref (m);
+    }
+  if (hosted != NULL)
+    {
+      JsonNode *h = json_node_alloc ();
+
+      json_node_init_array (h, hosted);
+      json_builder_set_member_name (b, "hostedContents");
+      json_builder_add_value (b, h);
     }
   json_builder_end_object (b);
   body = json_builder_get_root (b);

@@ -114,6 +114,12 @@ void fake_graph_set_user_photo (FakeGraph *fg, const char *upn, GBytes *png);
 const char *fake_graph_inject_mention_message (FakeGraph *fg, const char *chat_id,
                                                const char *from_upn, const char *html,
                                                const char *const *mentioned);
+/* Posts `html` followed by an inline image as Teams clients do: the bytes become a hosted
+ * content of the message and the body gets <img src="{graph}/chats/{c}/messages/{m}/
+ * hostedContents/{h}/$value">. Returns the message id (owned by fg). */
+const char *fake_graph_inject_image_message (FakeGraph *fg, const char *chat_id,
+                                             const char *from_upn, const char *html,
+                                             GBytes *image, const char *content_type);
 /* Pins a message as `by_upn` (creates the messagePinned system event). */
 gboolean fake_graph_pin_message (FakeGraph *fg, const char *chat_id, const char *by_upn,
                                  const char *message_id);
