@@ -17,6 +17,7 @@
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
 #include "purple/tgp-blist.h"
+#include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-sync.h"
 
@@ -772,20 +773,21 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
   TgpAccount *ta = tgp_account_from_gc (gc);
   PurpleConversation *conv = ta != NULL ? purple_find_chat (gc, id) : NULL;
   g_autofree char *content = NULL;
+  g_autoptr (GPtrArray) images = NULL;
   gboolean is_html = FALSE;
   Send *send;
 
   if (conv == NULL || tgp_account_is_closed (ta))
     return -ENOTCONN;
-  content = tg_markup_to_teams (message, &is_html);
+  content = tgp_images_to_teams (ta, message, &is_html, &images);
   if (strspn (content, " \t\r\n") == strlen (content))
     return 0;   /* nothing to send */
   send = g_new0 (Send, 1);
   send->ta = tgp_account_ref (ta);
   send->chat_id = g_strdup (tgp_chat_conv_chat_id (conv));
   send->typed = g_strdup (message);
-  tg_chats_send_message_async (ta->graph, send->chat_id, content, is_html, NULL, ta->cancellable,
-                               on_sent, send);
+  tg_chats_send_message_with_images_async (ta->graph, send->chat_id, content, is_html, NULL,
+                                           images, ta->cancellable, on_sent, send);
   return 0;
 }
 
