@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/tg-error.h"
+#include "core/tg-hosted.h"   /* tg_hosted_sniff_image_type */
 #include "core/tg-photos.h"
 #include "purple/tgp-blist.h"
 
@@ -126,6 +127,11 @@ on_photo (GObject *source, GAsyncResult *result, gpointer data)
   if (bytes == NULL)
     {
       job_failed (ta, job, "download", error);
+      return;
+    }
+  if (tg_hosted_sniff_image_type (bytes) == NULL)
+    {
+      purple_debug_info (DBG, "photo of %s: not an image, ignored\n", job->who);
       return;
     }
   bytes_data = g_bytes_get_data (bytes, &size);

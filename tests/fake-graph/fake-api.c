@@ -138,6 +138,23 @@ fake_graph_inject_message (FakeGraph *fg, const char *chat_id, const char *from_
   return fake_graph_inject_mention_message (fg, chat_id, from_upn, html, NULL);
 }
 
+gboolean
+fake_graph_set_message_attachments (FakeGraph *fg, const char *chat_id, const char *message_id,
+                                    const char *attachments_json)
+{
+  FakeChat *chat = fake_store_chat (fg, chat_id);
+  FakeMessage *m = chat ? fake_chat_message (chat, message_id) : NULL;
+  JsonNode *node = attachments_json ? json_from_string (attachments_json, NULL) : NULL;
+  if (m == NULL || node == NULL || !JSON_NODE_HOLDS_ARRAY (node)) {
+    if (node)
+      json_node_unref (node);
+    return FALSE;
+  }
+  json_node_unref (m->attachments);
+  m->attachments = node;
+  return TRUE;
+}
+
 const char *
 fake_graph_inject_image_message (FakeGraph *fg, const char *chat_id, const char *from_upn,
                                  const char *html, GBytes *image, const char *content_type)

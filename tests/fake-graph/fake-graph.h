@@ -120,6 +120,11 @@ const char *fake_graph_inject_mention_message (FakeGraph *fg, const char *chat_i
 const char *fake_graph_inject_image_message (FakeGraph *fg, const char *chat_id,
                                              const char *from_upn, const char *html,
                                              GBytes *image, const char *content_type);
+/* Replaces a message's attachments[] with `attachments_json` (a JSON array of Graph
+ * chatMessageAttachment objects; the body refers to them as <attachment id="…">), without
+ * touching its times: call it right after posting. FALSE when unknown or not an array. */
+gboolean fake_graph_set_message_attachments (FakeGraph *fg, const char *chat_id,
+                                             const char *message_id, const char *attachments_json);
 /* Pins a message as `by_upn` (creates the messagePinned system event). */
 gboolean fake_graph_pin_message (FakeGraph *fg, const char *chat_id, const char *by_upn,
                                  const char *message_id);

@@ -475,6 +475,46 @@ test_image_in_order (void)
   g_assert_cmpuint (with_image->index, <, after->index);
 }
 
+/* Closing the account while an image is on its way: nothing is written, nothing crashes. */
+static void
+test_image_in_close_while_waiting (void)
+{
+  FakeGraph *fg = tb_fake_new (ME);
+  g_autoptr (GBytes) picture = png_bytes (11);
+  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  PurpleAccount *acc;
+
+  acc = connect_new (fg);
+  wait_polls (fg, 1);
+  fake_graph_add_fault (fg, "GET", HOSTED_VALUE, FAKE_FAULT_DELAY, 0, NULL, 300, 0);
+  fake_graph_inject_image_message (fg, chat_id, BOB, "<p>never shown</p>", picture, "image/png");
+  wait_count (fg, "GET", HOSTED_VALUE, 1);
+  tb_account_disconnect (acc);
+  tb_run_for (600);   /* the delayed answer and the image wait both pass */
+  g_assert_null (tb_events_find (TB_EV_WRITE, "never shown"));
+}
+
+/* File attachments: their name, linked to the file. */
+static void
+test_attachment_in (void)
+{
+  FakeGraph *fg = tb_fake_new (ME);
+  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *id;
+  TbEvent *ev;
+
+  connect_new (fg);
+  wait_polls (fg, 1);
+  id = fake_graph_inject_message (fg, chat_id, BOB, "<p>the plan</p><attachment id=\"a1\"></attachment>");
+  g_assert_true (fake_graph_set_message_attachments (fg, chat_id, id,
+    "[{\"id\":\"a1\",\"contentType\":\"reference\","
+    "\"contentUrl\":\"https://contoso.sharepoint.com/sites/x/Plan%20Q3.docx\","
+    "\"content\":null,\"name\":\"Plan Q3.docx\",\"thumbnailUrl\":null}]"));
+  ev = wait_write ("the plan");
+  g_assert_nonnull (strstr (ev->text,
+                            "<a href=\"https://contoso.sharepoint.com/sites/x/Plan%20Q3.docx\">Plan Q3.docx</a>"));
+}
+
 /* ---- images out ---- */
 
 /* The POST of a message carries `picture` as its one hosted content, referred to by the body. */
@@ -669,6 +709,8 @@ main (int argc, char **argv)
   tb_add ("/media/image-in-failed", test_image_in_failed);
   tb_add ("/media/image-in-late-keeps-order", test_image_in_late_keeps_order);
   tb_add ("/media/image-in-order", test_image_in_order);
+  tb_add ("/media/image-in-close-while-waiting", test_image_in_close_while_waiting);
+  tb_add ("/media/attachment-in", test_attachment_in);
   tb_add ("/media/image-out-im", test_image_out_im);
   tb_add ("/media/images-group-chat", test_images_group_chat);
   tb_add ("/media/read-state", test_read_state);
