@@ -7,6 +7,7 @@
 #include "core/tg-hosted.h"   /* tg_hosted_sniff_image_type */
 #include "core/tg-photos.h"
 #include "purple/tgp-blist.h"
+#include "purple/tgp-images.h"
 
 #define DBG "teams-graph"
 
@@ -201,7 +202,8 @@ tgp_avatars_update (TgpAccount *ta, GPtrArray *changes)
 {
   TgpAvatars *av = ta->avatars;
 
-  if (av == NULL || tgp_account_is_closed (ta) || changes == NULL)
+  if (av == NULL || tgp_account_is_closed (ta) || changes == NULL
+      || !tgp_images_ui_shows_images ())   /* Finch and bitlbee show no buddy icons */
     return;
   for (guint i = 0; i < changes->len; i++)
     {

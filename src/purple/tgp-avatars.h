@@ -7,7 +7,8 @@
  * and set with purple_buddy_icons_set_for_user, checksum = the ETag (a hash of the bytes when
  * Graph gives none). A user without a photo (404) costs that one request per session, and a
  * buddy icon we had set for them is removed. At most TGP_AVATARS_PARALLEL users are being
- * fetched at a time; the others wait in a queue.
+ * fetched at a time; the others wait in a queue. Text clients (Finch, bitlbee), which show no
+ * buddy icons, cost no photo request.
  */
 #pragma once
 #include <purple.h>

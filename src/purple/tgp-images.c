@@ -131,9 +131,8 @@ tgp_images_stop (TgpAccount *ta)
 /* ------------------------------------------------------------------------------------------ */
 /* In                                                                                          */
 
-/* Finch and bitlbee show text only: images there stay links and are not downloaded. */
-static gboolean
-ui_shows_images (void)
+gboolean
+tgp_images_ui_shows_images (void)
 {
   const char *ui = purple_core_get_ui ();
 
@@ -177,7 +176,7 @@ collect_images (TgpAccount *ta, const TgMessage *msg, TgSyncMessageFlags flags, 
   c->srcs = g_ptr_array_new_with_free_func (g_free);
   if (msg->hosted_contents == NULL || msg->hosted_contents[0] == NULL
       || msg->content_type != TG_CONTENT_HTML || msg->is_deleted || tg_message_is_system (msg)
-      || (flags & (TG_SYNC_MSG_DELETED | TG_SYNC_MSG_SYSTEM)) || !ui_shows_images ())
+      || (flags & (TG_SYNC_MSG_DELETED | TG_SYNC_MSG_SYSTEM)) || !tgp_images_ui_shows_images ())
     return;
   g_free (tg_markup_from_teams (msg->body, &ctx));
 }

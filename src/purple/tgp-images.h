@@ -33,6 +33,9 @@ typedef void (*TgpDeliverFunc) (TgpAccount *ta, TgMessage *msg, TgSyncMessageFla
 void tgp_images_start (TgpAccount *ta);
 void tgp_images_stop (TgpAccount *ta);
 
+/* FALSE in the text clients (Finch, bitlbee): they show no pictures, so none is downloaded. */
+gboolean tgp_images_ui_shows_images (void);
+
 /* Calls deliver (ta, msg, flags) now, or once msg's images are in (see above). */
 void tgp_images_deliver (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags,
                          TgpDeliverFunc deliver);
