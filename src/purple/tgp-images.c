@@ -278,13 +278,7 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer data)
         g_hash_table_replace (p->ids, g_strdup (d->src), GINT_TO_POINTER (id));
     }
   if (!p->finished && p->outstanding == 0)
-    {
-      g_autofree char *chat_id = g_strdup (p->msg->chat_id);
-
-      download_free (d);
-      flush (ta, chat_id);
-      return;
-    }
+    flush (ta, p->msg->chat_id);   /* d still holds p and ta */
   download_free (d);
 }
 
