@@ -138,6 +138,14 @@ fake_graph_inject_message (FakeGraph *fg, const char *chat_id, const char *from_
   return fake_graph_inject_mention_message (fg, chat_id, from_upn, html, NULL);
 }
 
+void
+fake_graph_remove_user_photo (FakeGraph *fg, const char *upn)
+{
+  FakeUser *u = fake_store_user (fg, upn);
+  g_return_if_fail (u != NULL);
+  g_clear_pointer (&u->photo, g_bytes_unref);
+}
+
 gboolean
 fake_graph_set_message_attachments (FakeGraph *fg, const char *chat_id, const char *message_id,
                                     const char *attachments_json)

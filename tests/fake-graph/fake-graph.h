@@ -109,6 +109,8 @@ void fake_graph_set_user_details (FakeGraph *fg, const char *upn, const char *jo
                                   const char *department, const char *mail);
 /* A photo for /users/{id}/photos/48x48/$value: `png` (ref taken) or, when NULL, a generated one. */
 void fake_graph_set_user_photo (FakeGraph *fg, const char *upn, GBytes *png);
+/* The user has no photo any more (404 ImageNotFound). */
+void fake_graph_remove_user_photo (FakeGraph *fg, const char *upn);
 /* Like fake_graph_inject_message, with Graph mentions: `mentioned` is a NULL-terminated list of
  * UPNs ("everyone" = the whole chat), entry N matching `<at id="N">Text</at>` in `html`. */
 const char *fake_graph_inject_mention_message (FakeGraph *fg, const char *chat_id,
