@@ -335,6 +335,44 @@ tgp_images_deliver (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags,
   flush (ta, msg->chat_id);
 }
 
+void
+tgp_images_deliver_sent (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags,
+                         GPtrArray *images, TgpDeliverFunc write)
+{
+  TgpImages *im = ta->images;
+  Pending *p;
+  Collect c;
+
+  if (im == NULL || images == NULL || images->len == 0)
+    {
+      write (ta, msg, flags);
+      return;
+    }
+  collect_images (ta, msg, flags, &c);
+  p = g_new0 (Pending, 1);
+  p->refs = 1;
+  p->msg = tg_message_ref (msg);
+  p->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Graph keeps the images in the order of the body that referred to them. */
+  for (guint i = 0; i < c.srcs->len && i < images->len; i++)
+    {
+      const TgHostedImage *image = g_ptr_array_index (images, i);
+      gsize size = 0;
+      gconstpointer data = g_bytes_get_data (image->bytes, &size);
+      int id = purple_imgstore_add_with_id (g_memdup2 (data, size), size, NULL);
+
+      if (id != 0)
+        g_hash_table_replace (p->ids, g_strdup (g_ptr_array_index (c.srcs, i)), GINT_TO_POINTER (id));
+    }
+  g_ptr_array_unref (c.paths);
+  g_ptr_array_unref (c.srcs);
+  im->current = p;
+  write (ta, msg, flags);
+  if (ta->images != NULL)
+    ta->images->current = NULL;
+  pending_unref (p);
+}
+
 char *
 tgp_images_inline (TgpAccount *ta, const char *src)
 {

@@ -40,6 +40,12 @@ gboolean tgp_images_ui_shows_images (void);
 void tgp_images_deliver (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags,
                          TgpDeliverFunc deliver);
 
+/* Calls write (ta, msg, flags) with the hosted images of `msg`, a message this client has just
+ * sent, shown inline from `images` (the TgHostedImage* it was sent with, in body order) instead
+ * of downloading them back. */
+void tgp_images_deliver_sent (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags,
+                              GPtrArray *images, TgpDeliverFunc write);
+
 /* During a delivery: the purple markup of the inline image `src` ("<img id=\"N\">"), or NULL
  * when it was not downloaded (the caller shows a link). */
 char *tgp_images_inline (TgpAccount *ta, const char *src);

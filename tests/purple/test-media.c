@@ -652,6 +652,14 @@ test_images_group_chat (void)
   wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
   assert_posted_image (fg, "<b>mine</b> <img src=\"../hostedContents/1/$value\" alt=\"image\">", out);
   g_assert_null (purple_imgstore_find_by_id (id));
+  /* the echo in the window shows the picture too, once, not as a link */
+  ev = wait_write ("mine");
+  g_assert_true (ev->flags & PURPLE_MESSAGE_SEND);
+  id = image_id_of (ev->text);
+  g_assert_true (g_bytes_equal (g_hash_table_lookup (seen_images, GINT_TO_POINTER (id)), out));
+  g_assert_null (purple_imgstore_find_by_id (id));
+  wait_polls (fg, 3);
+  g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "mine"), ==, 1);
 }
 
 /* ---- read state ---- */
