@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/tg-error.h"
+#include "core/tg-hosted.h"
 #include "core/tg-json.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
@@ -310,9 +311,21 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
                              gboolean is_html, JsonArray *mentions, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
+  tg_chats_send_message_with_images_async (graph, chat_id, content, is_html, mentions, NULL,
+                                           cancellable, callback, user_data);
+}
+
+void
+tg_chats_send_message_with_images_async (TgGraph *graph, const char *chat_id,
+                                         const char *content, gboolean is_html,
+                                         JsonArray *mentions, GPtrArray *images,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data)
+{
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
                          tg_chats_send_message_async);
   g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonArray) hosted = tg_hosted_images_to_json (images);
   g_autofree char *path = NULL;
   TgCall *call;
 
@@ -324,7 +337,10 @@ tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const char *co
       g_object_unref (task);
       return;
     }
-  body = tg_chats_message_body (content, is_html, mentions);
+  body = tg_chats_message_body (content, is_html || hosted != NULL, mentions);
+  if (hosted != NULL)
+    json_object_set_array_member (json_node_get_object (body), "hostedContents",
+                                  json_array_ref (hosted));
   path = tg_chats_path (chat_id, "/messages");
   call = tg_call_new ("POST", path);
   tg_call_set_json_body (call, body);

@@ -64,6 +64,14 @@ void tg_chats_send_message_async (TgGraph *graph, const char *chat_id, const cha
                                   gboolean is_html, JsonArray *mentions,
                                   GCancellable *cancellable, GAsyncReadyCallback callback,
                                   gpointer user_data);
+/* The same with inline images (TgHostedImage*, tg-hosted.h; NULL or empty = none), sent as
+ * hostedContents[]: `content` refers to each as <img src="../hostedContents/{temporaryId}/$value">
+ * (tg_hosted_image_src) and is sent as html. Finish with tg_chats_send_message_finish. */
+void tg_chats_send_message_with_images_async (TgGraph *graph, const char *chat_id,
+                                              const char *content, gboolean is_html,
+                                              JsonArray *mentions, GPtrArray *images,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
 TgMessage *tg_chats_send_message_finish (TgGraph *graph, GAsyncResult *result, GError **error);
 
 /* The JSON body of a message post or edit: {"body": {"contentType": html|text, "content"},

@@ -1513,8 +1513,39 @@ s_find (Send *s, int tag)
   return -1;
 }
 
+/* An outgoing image: <img src> as the caller names it (attribute-escaped). */
+static void
+s_image (Send *s, const char *src)
+{
+  if (s->pending_break) {
+    s_break (s);
+    s->pending_break = FALSE;
+  }
+  s_spaces (s, FALSE);
+  s_open (s);
+  g_string_append (s->html, "<img src=\"");
+  for (const char *p = src; *p; p++)
+    switch (*p) {
+      case '&': g_string_append (s->html, "&amp;"); break;
+      case '"': g_string_append (s->html, "&quot;"); break;
+      case '<': g_string_append (s->html, "&lt;"); break;
+      case '>': g_string_append (s->html, "&gt;"); break;
+      default: g_string_append_c (s->html, *p);
+    }
+  g_string_append (s->html, "\" alt=\"image\">");
+  s->formatted = TRUE;
+  s->line_start = s->last_nl = FALSE;
+}
+
 char *
 tg_markup_to_teams (const char *purple_markup, gboolean *is_html_out)
+{
+  return tg_markup_to_teams_with_images (purple_markup, is_html_out, NULL, NULL);
+}
+
+char *
+tg_markup_to_teams_with_images (const char *purple_markup, gboolean *is_html_out,
+                                TgMarkupImageOut image, gpointer user_data)
 {
   Send ss, *s = &ss;
   Lexer lx;
@@ -1574,7 +1605,17 @@ tg_markup_to_teams (const char *purple_markup, gboolean *is_html_out)
       case K_BLOCK: case K_BQ: case K_LIST: case K_LI: case K_TR: case K_HR:
         s_soft_break (s);
         break;
-      default: /* <font>, <span>, <img id>, <body>…: styling or unsupported, text kept */
+      case K_IMG:
+        if (start && image) {
+          char *id = g_strdup (attr_get (&t, "id", s->scratch));
+          char *src = id ? image (id, user_data) : NULL;
+          if (src)
+            s_image (s, src);
+          g_free (src);
+          g_free (id);
+        }
+        break;
+      default: /* <font>, <span>, <body>…: styling or unsupported, text kept */
         break;
     }
   }

@@ -73,4 +73,13 @@ char *tg_markup_from_text (const char *text);
  * HTML ("<grin>", typed raw in bitlbee) stay text; purple <img id> images are dropped. */
 char *tg_markup_to_teams (const char *purple_markup, gboolean *is_html_out);
 
+/* Asked for each purple <img id="N"> (the purple image store id as written): return the newly
+ * allocated src of the Teams <img> to send (e.g. "../hostedContents/1/$value"), or NULL to drop
+ * the image. */
+typedef char *(*TgMarkupImageOut) (const char *purple_id, gpointer user_data);
+/* tg_markup_to_teams, with images: each <img id> the hook names becomes <img src="…"
+ * alt="image"> in the html (which makes the result html). NULL `image` = tg_markup_to_teams. */
+char *tg_markup_to_teams_with_images (const char *purple_markup, gboolean *is_html_out,
+                                      TgMarkupImageOut image, gpointer user_data);
+
 G_END_DECLS

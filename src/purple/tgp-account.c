@@ -6,8 +6,11 @@
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-url.h"
+#include "purple/tgp-avatars.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-images.h"
+#include "purple/tgp-readstate.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -426,6 +429,9 @@ tgp_account_on_ready (TgpAccount *ta)
   /* EXTEND HERE: start the buddy list, conversations, sync and presence modules. */
   tgp_blist_start (ta);
   tgp_im_start (ta);
+  tgp_avatars_start (ta);
+  tgp_images_start (ta);
+  tgp_readstate_start (ta);
   tgp_sync_start (ta);     /* last: its events go to the modules above */
 }
 
@@ -436,6 +442,9 @@ tgp_account_on_close (TgpAccount *ta)
    * (requests need no care: they were cancelled and their callbacks will find the account
    * closed). */
   tgp_sync_stop (ta);      /* first: no sync event after this */
+  tgp_readstate_stop (ta);
+  tgp_images_stop (ta);
+  tgp_avatars_stop (ta);
   tgp_im_stop (ta);
   tgp_blist_stop (ta);
 }

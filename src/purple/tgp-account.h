@@ -85,6 +85,9 @@ struct _TgpAccount {
   struct _TgpSyncGlue *sync_glue;  /* tgp-sync.c: the sync engine and its glue */
   struct _TgpBlist *blist;          /* tgp-blist.c: buddy name <-> one-on-one chat id */
   struct _TgpIm *im;                /* tgp-im.c: outgoing IMs waiting for their chat */
+  struct _TgpAvatars *avatars;      /* tgp-avatars.c: buddy icon fetch queue */
+  struct _TgpImages *images;        /* tgp-images.c: messages waiting for their images */
+  struct _TgpReadstate *readstate;  /* tgp-readstate.c: what to mark read */
 };
 
 TgpAccount *tgp_account_ref (TgpAccount *ta);

@@ -17,6 +17,7 @@
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
 #include "purple/tgp-blist.h"
+#include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
 #include "purple/tgp-sync.h"
@@ -731,7 +732,26 @@ typedef struct {
   TgpAccount *ta;
   char *chat_id;
   char *typed;    /* what the user typed (purple markup), for the error line */
+  GPtrArray *images;  /* TgHostedImage* sent with it (tgp-images), may be NULL */
 } Send;
+
+/* The local echo of a message just sent (through tgp-images, which shows its images). */
+static void
+write_echo (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags)
+{
+  PurpleConversation *conv = find_conv (ta, msg->chat_id);
+  g_autofree char *html = NULL;
+  PurpleMessageFlags pflags = 0;
+  time_t when = 0;
+
+  if (!conv_is_joined (conv))
+    return;
+  tgp_message_render (ta, msg, flags, &html, &pflags, &when);
+  /* PURPLE_MESSAGE_SEND only: a local echo (bitlbee drops it, as IRC shows what was typed). */
+  serv_got_chat_in (ta->gc, purple_conv_chat_get_id (PURPLE_CONV_CHAT (conv)),
+                    purple_conv_chat_get_nick (PURPLE_CONV_CHAT (conv)),
+                    PURPLE_MESSAGE_SEND | (pflags & PURPLE_MESSAGE_IMAGES), html, when);
+}
 
 static void
 on_sent (GObject *source, GAsyncResult *result, gpointer data)
@@ -764,19 +784,17 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
     }
   if (own_message_first_time (conv, msg->id))
     {
-      g_autofree char *html = NULL;
-      time_t when = 0;
-
-      tgp_message_render (ta, msg, TG_SYNC_MSG_NEW | TG_SYNC_MSG_OWN, &html, NULL, &when);
-      /* PURPLE_MESSAGE_SEND only: a local echo (bitlbee drops it, as IRC shows what was typed). */
-      serv_got_chat_in (ta->gc, purple_conv_chat_get_id (PURPLE_CONV_CHAT (conv)),
-                        purple_conv_chat_get_nick (PURPLE_CONV_CHAT (conv)), PURPLE_MESSAGE_SEND,
-                        html, when);
+      if (msg->chat_id == NULL)
+        msg->chat_id = g_strdup (send->chat_id);
+      tgp_images_deliver_sent (ta, msg, TG_SYNC_MSG_NEW | TG_SYNC_MSG_OWN, send->images,
+                               write_echo);
     }
 out:
   tgp_account_unref (send->ta);
   g_free (send->chat_id);
   g_free (send->typed);
+  if (send->images != NULL)
+    g_ptr_array_unref (send->images);
   g_free (send);
 }
 
@@ -786,21 +804,23 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
   TgpAccount *ta = tgp_account_from_gc (gc);
   PurpleConversation *conv = ta != NULL ? purple_find_chat (gc, id) : NULL;
   g_autofree char *content = NULL;
+  g_autoptr (GPtrArray) images = NULL;
   gboolean is_html = FALSE;
   Send *send;
 
   if (conv == NULL || tgp_account_is_closed (ta))
     return -ENOTCONN;
-  content = tg_markup_to_teams (message, &is_html);
+  content = tgp_images_to_teams (ta, message, &is_html, &images);
   if (strspn (content, " \t\r\n") == strlen (content))
     return 0;   /* nothing to send */
   send = g_new0 (Send, 1);
   send->ta = tgp_account_ref (ta);
   send->chat_id = g_strdup (tgp_chat_conv_chat_id (conv));
   send->typed = g_strdup (message);
+  send->images = images != NULL ? g_ptr_array_ref (images) : NULL;
   tg_sync_note_sending (tgp_sync_get (ta), send->chat_id);
-  tg_chats_send_message_async (ta->graph, send->chat_id, content, is_html, NULL, ta->cancellable,
-                               on_sent, send);
+  tg_chats_send_message_with_images_async (ta->graph, send->chat_id, content, is_html, NULL,
+                                           images, ta->cancellable, on_sent, send);
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #define HAVE_TG_MARKUP 1
 #endif
 #include "purple/tgp-blist.h"
+#include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
 #include "purple/tgp-sync.h"
@@ -320,17 +321,15 @@ post (TgpAccount *ta, Outbox *ob, const char *chat_id)
 {
   const char *text = g_queue_peek_head (&ob->texts);
   gboolean is_html = FALSE;
-#ifdef HAVE_TG_MARKUP
-  g_autofree char *content = tg_markup_to_teams (text, &is_html);
-#else
-  g_autofree char *content = purple_markup_strip_html (text);
-#endif
+  g_autoptr (GPtrArray) images = NULL;
+  g_autofree char *content = tgp_images_to_teams (ta, text, &is_html, &images);
 
   g_free (ob->posting_to);
   ob->posting_to = g_strdup (chat_id);
   tg_sync_note_sending (tgp_sync_get (ta), chat_id);
-  tg_chats_send_message_async (ta->graph, chat_id, content, is_html, NULL, ta->cancellable,
-                               on_sent, req_new (ta, ob->who, chat_id));
+  tg_chats_send_message_with_images_async (ta->graph, chat_id, content, is_html, NULL, images,
+                                           ta->cancellable, on_sent,
+                                           req_new (ta, ob->who, chat_id));
 }
 
 static void
@@ -450,6 +449,7 @@ tgp_im_send (PurpleConnection *gc, const char *who, const char *message, PurpleM
       g_hash_table_insert (ta->im->outboxes, ob->who, ob);
     }
   g_queue_push_tail (&ob->texts, g_strdup (message));
+  tgp_images_hold (ta, message);   /* posted later: keep its images in the store till then */
   pump (ta, ob);
   return 1;
 }

@@ -9,6 +9,7 @@
 #include "core/tg-markup.h"
 #define HAVE_TG_MARKUP 1
 #endif
+#include "purple/tgp-images.h"
 #include "purple/tgp-sync.h"
 
 
@@ -45,14 +46,44 @@ find_attachment (const char *id, const char **name, const char **url, gpointer u
   return FALSE;
 }
 
-static char *
-body_markup (const TgMessage *msg)
+typedef struct {
+  TgpAccount *ta;
+  const TgMessage *msg;
+  gboolean images;     /* an image was shown inline */
+} RenderCtx;
+
+static gboolean
+render_attachment (const char *id, const char **name, const char **url, gpointer user_data)
 {
-  TgMarkupContext ctx = { .attachment = find_attachment, .user_data = (gpointer) msg };
+  return find_attachment (id, name, url, (gpointer) ((RenderCtx *) user_data)->msg);
+}
+
+/* Inline images downloaded for this delivery (tgp-images), else the default link. */
+static char *
+render_image (const char *src, const char *alt, gpointer user_data)
+{
+  RenderCtx *rc = user_data;
+  char *markup = tgp_images_inline (rc->ta, src);
+
+  rc->images |= markup != NULL;
+  return markup;
+}
+
+/* *images_out (may be NULL): whether the markup shows images of the purple image store. */
+static char *
+body_markup (TgpAccount *ta, const TgMessage *msg, gboolean *images_out)
+{
+  RenderCtx rc = { ta, msg, FALSE };
+  TgMarkupContext ctx = { .attachment = render_attachment, .image = render_image, .user_data = &rc };
+  char *markup;
 
   if (msg->content_type == TG_CONTENT_HTML)
-    return tg_markup_from_teams (msg->body, &ctx);
-  return tg_markup_from_text (msg->body);
+    markup = tg_markup_from_teams (msg->body, &ctx);
+  else
+    markup = tg_markup_from_text (msg->body);
+  if (images_out != NULL)
+    *images_out = rc.images;
+  return markup;
 }
 
 static char *
@@ -67,15 +98,17 @@ body_plain (const TgMessage *msg)
 
 #else
 static char *
-body_markup (const TgMessage *msg)
+body_markup (TgpAccount *ta, const TgMessage *msg, gboolean *images_out)
 {
+  if (images_out != NULL)
+    *images_out = FALSE;
   return tg_model_body_to_markup (msg->body, msg->content_type == TG_CONTENT_HTML);
 }
 
 static char *
 body_plain (const TgMessage *msg)
 {
-  g_autofree char *markup = body_markup (msg);
+  g_autofree char *markup = body_markup (NULL, msg, NULL);
   return purple_markup_strip_html (markup);
 }
 #endif
@@ -105,6 +138,7 @@ tgp_message_render (TgpAccount *ta, const TgMessage *msg, TgSyncMessageFlags fla
   gint64 when_us;
   char *html;
   gboolean own = (flags & TG_SYNC_MSG_OWN) != 0;
+  gboolean images = FALSE;
 
   g_return_if_fail (msg != NULL);
 
@@ -133,7 +167,7 @@ tgp_message_render (TgpAccount *ta, const TgMessage *msg, TgSyncMessageFlags fla
     }
   else if (flags & TG_SYNC_MSG_EDITED)
     {
-      g_autofree char *body = body_markup (msg);
+      g_autofree char *body = body_markup (ta, msg, &images);
 
       html = g_strconcat ("(edited) ", body, NULL);
       if (msg->last_edited != 0)
@@ -142,7 +176,7 @@ tgp_message_render (TgpAccount *ta, const TgMessage *msg, TgSyncMessageFlags fla
         when_us = msg->last_modified;
     }
   else
-    html = body_markup (msg);
+    html = body_markup (ta, msg, &images);
 
   if ((pflags & PURPLE_MESSAGE_SYSTEM) == 0)
     {
@@ -157,6 +191,8 @@ tgp_message_render (TgpAccount *ta, const TgMessage *msg, TgSyncMessageFlags fla
     }
   if (flags & TG_SYNC_MSG_DELAYED)
     pflags |= PURPLE_MESSAGE_DELAYED;
+  if (images)
+    pflags |= PURPLE_MESSAGE_IMAGES;   /* <img id> of the image store, as other prpls flag it */
   if (when_us == 0)
     when_us = msg->last_modified;
 

@@ -11,7 +11,8 @@
  *     the signed-in user's own messages sent from another client (bitlbee drops own echoes
  *     without REMOTE_SEND); PURPLE_MESSAGE_NICK when the signed-in user is mentioned;
  *     PURPLE_MESSAGE_DELAYED for messages that arrived while we were offline;
- *     PURPLE_MESSAGE_SYSTEM for system events and deletes;
+ *     PURPLE_MESSAGE_SYSTEM for system events and deletes; PURPLE_MESSAGE_IMAGES when inline
+ *     images of the purple image store are shown (tgp-images: during its delivery only);
  *   - time: the server's timestamp (creation time; the edit/delete time for edits/deletes).
  * No Graph knowledge: it reads the model only.
  */

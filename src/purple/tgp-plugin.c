@@ -158,8 +158,10 @@ static PurplePluginProtocolInfo prpl_info = {
   /* No password is asked for: the remembered password holds the refresh token
    * (OPT_PROTO_NO_PASSWORD is part of the external contract). */
   .options = OPT_PROTO_NO_PASSWORD | OPT_PROTO_CHAT_TOPIC
-             | OPT_PROTO_UNIQUE_CHATNAME,   /* participants by UPN; aliases from get_cb_alias */
-  .icon_spec = NO_BUDDY_ICONS,
+             | OPT_PROTO_UNIQUE_CHATNAME    /* participants by UPN; aliases from get_cb_alias */
+             | OPT_PROTO_IM_IMAGE,          /* images in IMs: sent as hostedContents (tgp-images) */
+  /* Buddy icons are the users' 48×48 Teams photos (tgp-avatars); our own is not uploaded. */
+  .icon_spec = { "png,jpeg,gif,bmp", 0, 0, 96, 96, 0, PURPLE_ICON_SCALE_DISPLAY },
   .list_icon = tgp_list_icon,
   .status_types = tgp_status_types,
   .chat_info = tgp_plugin_chat_info,

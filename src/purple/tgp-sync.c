@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "core/tg-error.h"
+#include "purple/tgp-avatars.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-chat.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
+#include "purple/tgp-readstate.h"
 
 #define DBG "teams-graph"
 /* Consecutive transient poll failures before the user is told (the engine goes on). */
@@ -64,6 +67,7 @@ on_chats_changed (TgSync *sync, GPtrArray *changes, gpointer user_data)
     return;
   healthy (ta);
   tgp_blist_update (ta, changes);
+  tgp_avatars_update (ta, changes);
   for (guint i = 0; i < changes->len && !tgp_account_is_closed (ta); i++)
     {
       const TgSyncChatChange *change = g_ptr_array_index (changes, i);
@@ -95,22 +99,36 @@ is_one_on_one (TgpAccount *ta, const TgChat *chat, const char *chat_id)
   return tgp_blist_buddy_for_chat_id (ta, chat_id) != NULL;
 }
 
+/* Writes a message where it belongs (now, or once its images are in: tgp-images). */
 static void
-on_message (TgSync *sync, TgMessage *msg, TgSyncMessageFlags flags, gpointer user_data)
+deliver_message (TgpAccount *ta, TgMessage *msg, TgSyncMessageFlags flags)
 {
-  TgpAccount *ta = user_data;
   TgChat *chat;
 
-  if (tgp_account_is_closed (ta) || msg == NULL || msg->chat_id == NULL)
+  if (tgp_account_is_closed (ta) || tgp_sync_get (ta) == NULL)
     return;
-  healthy (ta);
-  chat = tg_sync_get_chat (sync, msg->chat_id);
+  chat = tg_sync_get_chat (tgp_sync_get (ta), msg->chat_id);
   if (is_one_on_one (ta, chat, msg->chat_id))
     tgp_im_deliver (ta, chat, msg, flags);
   else if (chat != NULL)
     tgp_chat_deliver (ta, chat, msg, flags);
   else
-    purple_debug_warning (DBG, "message %s of an unknown chat %s dropped\n", msg->id, msg->chat_id);
+    {
+      purple_debug_warning (DBG, "message %s of an unknown chat %s dropped\n", msg->id, msg->chat_id);
+      return;
+    }
+  tgp_readstate_on_delivered (ta, msg, flags);
+}
+
+static void
+on_message (TgSync *sync, TgMessage *msg, TgSyncMessageFlags flags, gpointer user_data)
+{
+  TgpAccount *ta = user_data;
+
+  if (tgp_account_is_closed (ta) || msg == NULL || msg->chat_id == NULL)
+    return;
+  healthy (ta);
+  tgp_images_deliver (ta, msg, flags, deliver_message);
 }
 
 /* The open conversation of a chat (IM or chat), NULL when none is open. */
@@ -251,11 +269,22 @@ static const TgSyncCallbacks callbacks = {
 
 /* ------------------------------------------------------------------------------------------ */
 
+double
+tgp_sync_time_scale (TgpAccount *ta)
+{
+  const char *scale = ta != NULL && ta->account != NULL
+                      ? purple_account_get_string (ta->account, TGP_OPT_SYNC_TIME_SCALE, NULL) : NULL;
+  double value = scale != NULL && *scale != '\0' ? g_ascii_strtod (scale, NULL) : 1;
+
+  return value > 0 && value <= 1 ? value : 1;
+}
+
 void
 tgp_sync_start (TgpAccount *ta)
 {
   TgpSyncGlue *glue;
-  const char *state, *scale;
+  const char *state;
+  double scale;
 
   if (ta->sync_glue != NULL)
     return;
@@ -265,20 +294,15 @@ tgp_sync_start (TgpAccount *ta)
 
   tg_sync_set_poll_interval (glue->sync, ta->poll_interval);
   tg_sync_set_full_refresh_interval (glue->sync, FULL_REFRESH_INTERVAL);
-  scale = purple_account_get_string (ta->account, TGP_OPT_SYNC_TIME_SCALE, NULL);
-  if (scale != NULL && *scale != '\0')
+  scale = tgp_sync_time_scale (ta);
+  if (scale < 1)
     {
-      double value = g_ascii_strtod (scale, NULL);
-
-      if (value > 0 && value <= 1)
-        {
-          tg_sync_set_time_scale (glue->sync, value);
-          /* The engine counts this one in real seconds. */
-          tg_sync_set_full_refresh_interval (glue->sync,
-                                             MAX (1, (guint) (FULL_REFRESH_INTERVAL * value)));
-          /* And the Graph client's retry waits (its default number of tries). */
-          tg_graph_set_retry_policy (ta->graph, 5, value);
-        }
+      tg_sync_set_time_scale (glue->sync, scale);
+      /* The engine counts this one in real seconds. */
+      tg_sync_set_full_refresh_interval (glue->sync,
+                                         MAX (1, (guint) (FULL_REFRESH_INTERVAL * scale)));
+      /* And the Graph client's retry waits (its default number of tries). */
+      tg_graph_set_retry_policy (ta->graph, 5, scale);
     }
   state = purple_account_get_string (ta->account, TGP_OPT_SYNC_STATE, NULL);
   if (state != NULL && *state != '\0' && !tg_sync_import_state (glue->sync, state))

@@ -36,6 +36,10 @@ void tgp_sync_stop (TgpAccount *ta);
  * tg_sync_request_full_refresh…), NULL before on_ready and after close. */
 TgSync *tgp_sync_get (TgpAccount *ta);
 
+/* The "sync_time_scale" setting (0 < scale ≤ 1; 1 when unset or unusable): other modules
+ * scale their waits with it too. */
+double tgp_sync_time_scale (TgpAccount *ta);
+
 /* Saves the watermarks into the account setting now. */
 void tgp_sync_save_state (TgpAccount *ta);
 

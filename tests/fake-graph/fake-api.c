@@ -138,6 +138,56 @@ fake_graph_inject_message (FakeGraph *fg, const char *chat_id, const char *from_
   return fake_graph_inject_mention_message (fg, chat_id, from_upn, html, NULL);
 }
 
+void
+fake_graph_remove_user_photo (FakeGraph *fg, const char *upn)
+{
+  FakeUser *u = fake_store_user (fg, upn);
+  g_return_if_fail (u != NULL);
+  g_clear_pointer (&u->photo, g_bytes_unref);
+}
+
+gboolean
+fake_graph_set_message_attachments (FakeGraph *fg, const char *chat_id, const char *message_id,
+                                    const char *attachments_json)
+{
+  FakeChat *chat = fake_store_chat (fg, chat_id);
+  FakeMessage *m = chat ? fake_chat_message (chat, message_id) : NULL;
+  JsonNode *node = attachments_json ? json_from_string (attachments_json, NULL) : NULL;
+  if (m == NULL || node == NULL || !JSON_NODE_HOLDS_ARRAY (node)) {
+    if (node)
+      json_node_unref (node);
+    return FALSE;
+  }
+  json_node_unref (m->attachments);
+  m->attachments = node;
+  return TRUE;
+}
+
+const char *
+fake_graph_inject_image_message (FakeGraph *fg, const char *chat_id, const char *from_upn,
+                                 const char *html, GBytes *image, const char *content_type)
+{
+  FakeChat *chat = fake_store_chat (fg, chat_id);
+  if (chat == NULL || from_upn == NULL || image == NULL)
+    return NULL;
+  FakeUser *from = fake_store_add_user (fg, from_upn, NULL, NULL);
+  FakeMessage *m = fake_chat_post (fg, chat, from, "html", "", 0);
+  FakeHosted *hc = g_new0 (FakeHosted, 1);
+  /* Graph's hosted content ids are base64 of an "id=…,type=1,url=…" descriptor. */
+  char *plain = g_strdup_printf ("id=x_%s_%u,type=1,url=fake", m->id, m->hosted->len);
+  hc->id = g_base64_encode ((const guchar *) plain, strlen (plain));
+  g_free (plain);
+  hc->bytes = g_bytes_ref (image);
+  hc->content_type = g_strdup (content_type ? content_type : "image/png");
+  g_ptr_array_add (m->hosted, hc);
+  g_free (m->content);
+  m->content = g_strdup_printf ("%s<p><img src=\"%s/chats/%s/messages/%s/hostedContents/%s/$value\" "
+                                "alt=\"image\" width=\"48\" height=\"48\" itemscope=\"png\" "
+                                "style=\"vertical-align:bottom\"></p>", html ? html : "",
+                                fg->graph_url, chat->id, m->id, hc->id);
+  return m->id;
+}
+
 static FakeMessage *
 find_message (FakeGraph *fg, const char *chat_id, const char *message_id)
 {

@@ -109,11 +109,24 @@ void fake_graph_set_user_details (FakeGraph *fg, const char *upn, const char *jo
                                   const char *department, const char *mail);
 /* A photo for /users/{id}/photos/48x48/$value: `png` (ref taken) or, when NULL, a generated one. */
 void fake_graph_set_user_photo (FakeGraph *fg, const char *upn, GBytes *png);
+/* The user has no photo any more (404 ImageNotFound). */
+void fake_graph_remove_user_photo (FakeGraph *fg, const char *upn);
 /* Like fake_graph_inject_message, with Graph mentions: `mentioned` is a NULL-terminated list of
  * UPNs ("everyone" = the whole chat), entry N matching `<at id="N">Text</at>` in `html`. */
 const char *fake_graph_inject_mention_message (FakeGraph *fg, const char *chat_id,
                                                const char *from_upn, const char *html,
                                                const char *const *mentioned);
+/* Posts `html` followed by an inline image as Teams clients do: the bytes become a hosted
+ * content of the message and the body gets <img src="{graph}/chats/{c}/messages/{m}/
+ * hostedContents/{h}/$value">. Returns the message id (owned by fg). */
+const char *fake_graph_inject_image_message (FakeGraph *fg, const char *chat_id,
+                                             const char *from_upn, const char *html,
+                                             GBytes *image, const char *content_type);
+/* Replaces a message's attachments[] with `attachments_json` (a JSON array of Graph
+ * chatMessageAttachment objects; the body refers to them as <attachment id="…">), without
+ * touching its times: call it right after posting. FALSE when unknown or not an array. */
+gboolean fake_graph_set_message_attachments (FakeGraph *fg, const char *chat_id,
+                                             const char *message_id, const char *attachments_json);
 /* Pins a message as `by_upn` (creates the messagePinned system event). */
 gboolean fake_graph_pin_message (FakeGraph *fg, const char *chat_id, const char *by_upn,
                                  const char *message_id);

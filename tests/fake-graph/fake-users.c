@@ -257,6 +257,10 @@ get_photo_meta (FakeReq *req, FakeResp *resp)
   JsonObject *o = json_object_new ();
   json_object_set_string_member (o, "@odata.mediaContentType",
                                  u->photo_type ? u->photo_type : "image/png");
+  /* Graph's photo ETag: a quoted hex token that changes when the photo does. */
+  char *etag = g_strdup_printf ("\"%08X\"", g_bytes_hash (u->photo));
+  json_object_set_string_member (o, "@odata.mediaEtag", etag);
+  g_free (etag);
   json_object_set_string_member (o, "id", "48X48");
   json_object_set_int_member (o, "height", 48);
   json_object_set_int_member (o, "width", 48);

@@ -858,6 +858,8 @@ test_idle_poll_cost (void)
     }
   acc = connect_new (fg);
   wait_blist (acc, 60, 0);
+  /* the once-per-session look at each buddy's photo (none here: 60 404s) is no idle cost */
+  wait_count (fg, "GET", "/v1.0/users/*/photo", 60);
   wait_polls (fg, 3);
   fake_graph_clear_log (fg);
   wait_polls (fg, 10);
