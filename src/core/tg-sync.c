@@ -624,6 +624,26 @@ sending_done (ChatState *cs)
 }
 
 void
+tg_sync_undeliver (TgSync *sync, const TgMessage *msg)
+{
+  ChatState *cs;
+
+  if (sync == NULL || msg == NULL || msg->chat_id == NULL || msg->created <= 0)
+    return;
+  cs = chat_state_get (sync, msg->chat_id, FALSE);
+  if (cs == NULL || !cs->has_state)
+    return;
+  cs->wm_created = MIN (cs->wm_created, msg->created - 1);
+  if (msg->last_modified > 0)
+    cs->wm_modified = MIN (cs->wm_modified, msg->last_modified - 1);
+  cs->wm_modified = MIN (cs->wm_modified, cs->wm_created);
+  /* Exported as changed, with the preview scan reaching back to it (safe_known_time). */
+  cs->pending_time = cs->dirty && cs->pending_time > 0 ? MIN (cs->pending_time, msg->created)
+                                                       : msg->created;
+  cs->dirty = TRUE;
+}
+
+void
 tg_sync_set_watch_every (TgSync *sync, guint cycles)
 {
   sync->watch_every = cycles;

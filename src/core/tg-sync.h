@@ -133,6 +133,12 @@ void tg_sync_note_own_change (TgSync *sync, const char *chat_id, const char *mes
 void tg_sync_note_reaction (TgSync *sync, const char *chat_id, const char *message_id,
                             const char *reaction_type, gboolean pending);
 
+/* A message the engine delivered that the adapter could not show (the account closed while the
+ * message waited for its images): the chat's watermarks move back before it, so that an engine
+ * started from the next tg_sync_export_state delivers it (and what came after it) again. The
+ * running engine does not deliver it again. */
+void tg_sync_undeliver (TgSync *sync, const TgMessage *msg);
+
 /* Open conversations. The preview scan only sees a chat's newest message, so an edit, delete or
  * reaction on an older message surfaces with the chat's next new message. Every `cycles` poll
  * cycles (default 3; 0 = never) the engine asks the open_chats callback and also fetches those

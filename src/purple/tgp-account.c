@@ -441,9 +441,9 @@ tgp_account_on_close (TgpAccount *ta)
   /* EXTEND HERE: stop timers and free the state of the modules started in on_ready
    * (requests need no care: they were cancelled and their callbacks will find the account
    * closed). */
-  tgp_sync_stop (ta);      /* first: no sync event after this */
+  tgp_images_stop (ta);    /* before the engine saves its state: see tgp_images_stop */
+  tgp_sync_stop (ta);      /* no sync event after this (none can come in between) */
   tgp_readstate_stop (ta);
-  tgp_images_stop (ta);
   tgp_avatars_stop (ta);
   tgp_im_stop (ta);
   tgp_blist_stop (ta);

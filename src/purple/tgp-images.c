@@ -117,10 +117,17 @@ void
 tgp_images_stop (TgpAccount *ta)
 {
   TgpImages *im = g_steal_pointer (&ta->images);
+  GHashTableIter iter;
+  gpointer value;
 
   if (im == NULL)
     return;
-  /* Messages still waiting are dropped with the connection (no purple state may change now). */
+  /* Messages still waiting cannot be shown any more (no purple state may change now): the
+   * engine moves its watermarks back before them, so the next session shows them. */
+  g_hash_table_iter_init (&iter, im->chats);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    for (GList *l = ((GQueue *) value)->head; l != NULL; l = l->next)
+      tg_sync_undeliver (tgp_sync_get (ta), ((Pending *) l->data)->msg);
   g_hash_table_destroy (im->chats);
   for (guint i = 0; i < im->held->len; i++)
     purple_imgstore_unref (g_array_index (im->held, Held, i).img);

@@ -504,7 +504,8 @@ test_image_in_order (void)
   g_assert_cmpuint (with_image->index, <, after->index);
 }
 
-/* Closing the account while an image is on its way: nothing is written, nothing crashes. */
+/* Closing the account while an image is on its way: nothing is written then, nothing crashes,
+ * and the message is not lost: the next session shows it. */
 static void
 test_image_in_close_while_waiting (void)
 {
@@ -516,11 +517,19 @@ test_image_in_close_while_waiting (void)
   acc = connect_new (fg);
   wait_polls (fg, 1);
   fake_graph_add_fault (fg, "GET", HOSTED_VALUE, FAKE_FAULT_DELAY, 0, NULL, 300, 0);
-  fake_graph_inject_image_message (fg, chat_id, BOB, "<p>never shown</p>", picture, "image/png");
+  fake_graph_inject_image_message (fg, chat_id, BOB, "<p>shown next time</p>", picture,
+                                   "image/png");
   wait_count (fg, "GET", HOSTED_VALUE, 1);
   tb_account_disconnect (acc);
   tb_run_for (600);   /* the delayed answer and the image wait both pass */
-  g_assert_null (tb_events_find (TB_EV_WRITE, "never shown"));
+  g_assert_null (tb_events_find (TB_EV_WRITE, "shown next time"));
+
+  /* Not lost: the next session shows it, once. */
+  tb_account_connect (acc);
+  tb_wait_connected (acc);
+  wait_write ("shown next time");
+  wait_polls (fg, 3);
+  g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "shown next time"), ==, 1);
 }
 
 /* File attachments: their name, linked to the file. */

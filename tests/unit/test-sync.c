@@ -1001,6 +1001,43 @@ test_own_messages (void)
   fx_free (fx);
 }
 
+/* A message the adapter could not show before closing (tg_sync_undeliver) comes again, once,
+ * in the next session, with what came after it in that chat; nothing else is repeated. */
+static void
+test_undeliver (void)
+{
+  Fx *fx = fx_new ();
+  g_autoptr (GPtrArray) ids = make_chats (fx, 70, TRUE);
+  g_autofree char *state = NULL;
+  const char *lost, *after, *elsewhere;
+  Event *e;
+
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+  fake_graph_inject_message (fx->fg, ids->pdata[65], BOB, "shown before");
+  lost = fake_graph_inject_message (fx->fg, ids->pdata[65], BOB, "not shown");
+  after = fake_graph_inject_message (fx->fg, ids->pdata[65], CAROL, "not shown either");
+  elsewhere = fake_graph_inject_message (fx->fg, ids->pdata[3], BOB, "shown elsewhere");
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 4);
+  for (guint i = 0; (e = nth_event (fx, EV_MESSAGE, i)) != NULL; i++)
+    if (strcmp (e->msg->id, lost) == 0 || strcmp (e->msg->id, after) == 0)
+      tg_sync_undeliver (fx->sync, e->msg);
+  state = tg_sync_export_state (fx->sync);
+  g_clear_pointer (&fx->sync, tg_sync_free);
+  g_ptr_array_set_size (fx->events, 0);
+
+  fx_start_engine (fx, state);
+  poll_ok (fx);
+  poll_ok (fx);
+  g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 2);
+  g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==, lost);
+  g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 1)->msg->id, ==, after);
+  g_assert_cmpuint (nth_event (fx, EV_MESSAGE, 0)->flags, ==, TG_SYNC_MSG_NEW | TG_SYNC_MSG_DELAYED);
+  (void) elsewhere;
+  fx_free (fx);
+}
+
 /* A send in flight (note_sending) holds the chat's fetch back until its id is known, so a poll
  * that is quicker than the POST's answer cannot show our own message as if sent elsewhere; a
  * failed send (note_sent with no id) releases the chat at once. */
@@ -1393,6 +1430,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/rename-members", test_rename_members);
   g_test_add_func ("/sync/new-and-removed-chat", test_new_and_removed_chat);
   g_test_add_func ("/sync/own-messages", test_own_messages);
+  g_test_add_func ("/sync/undeliver", test_undeliver);
   g_test_add_func ("/sync/sending-holds-fetch", test_sending_holds_fetch);
   g_test_add_func ("/sync/sending-guard-expires", test_sending_guard_expires);
   g_test_add_func ("/sync/watched-chat", test_watched_chat);
