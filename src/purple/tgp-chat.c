@@ -17,6 +17,7 @@
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
 #include "purple/tgp-blist.h"
+#include "purple/tgp-commands.h"
 #include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
@@ -810,6 +811,11 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
 
   if (conv == NULL || tgp_account_is_closed (ta))
     return -ENOTCONN;
+  if (tgp_commands_is_typed_command (conv, message))
+    {
+      tgp_commands_run_typed (conv, message);   /* bitlbee: a command typed in the channel */
+      return 0;
+    }
   content = tgp_images_to_teams (ta, message, &is_html, &images);
   if (strspn (content, " \t\r\n") == strlen (content))
     return 0;   /* nothing to send */

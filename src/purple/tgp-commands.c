@@ -341,6 +341,55 @@ static const TgpCommand commands[] = {
 
 static PurpleCmdId command_ids[G_N_ELEMENTS (commands)];
 
+/* ---- commands typed as text (bitlbee) ---- */
+
+/* The command name of "/name args" (plain text), or NULL. */
+static char *
+typed_command_name (const char *message)
+{
+  g_autofree char *plain = NULL;
+  const char *p, *end;
+
+  if (message == NULL || message[0] != '/' || message[1] == '/' || message[1] == '\0')
+    return NULL;
+  plain = purple_markup_strip_html (message);
+  p = plain + 1;
+  for (end = p; *end != '\0' && !g_ascii_isspace (*end); end++)
+    ;
+  return end > p ? g_strndup (p, end - p) : NULL;
+}
+
+gboolean
+tgp_commands_is_typed_command (PurpleConversation *conv, const char *message)
+{
+  g_autofree char *name = typed_command_name (message);
+  gboolean known = FALSE;
+  GList *cmds;
+
+  if (name == NULL)
+    return FALSE;
+  cmds = purple_cmd_list (conv);
+  for (GList *l = cmds; l != NULL && !known; l = l->next)
+    known = g_ascii_strcasecmp (l->data, name) == 0;
+  g_list_free (cmds);
+  return known;
+}
+
+void
+tgp_commands_run_typed (PurpleConversation *conv, const char *message)
+{
+  g_autofree char *plain = purple_markup_strip_html (message);
+  g_autofree char *error = NULL;
+
+  if (!purple_conversation_do_command (conv, plain + 1, message + 1, &error) && error != NULL)
+    {
+      g_autofree char *esc = g_markup_escape_text (error, -1);
+
+      purple_conversation_write (conv, NULL, esc, PURPLE_MESSAGE_ERROR | PURPLE_MESSAGE_NO_LOG,
+                                 time (NULL));
+    }
+}
+
 void
 tgp_commands_register (void)
 {

@@ -14,6 +14,13 @@ G_BEGIN_DECLS
 void tgp_commands_register (void);
 void tgp_commands_unregister (void);
 
+/* bitlbee hands what the user typed to send_im / chat_send, slash commands included. TRUE when
+ * `message` is "/name …" and name is a command of `conv` (NULL: of any conversation); "//…"
+ * is text. */
+gboolean tgp_commands_is_typed_command (PurpleConversation *conv, const char *message);
+/* Runs such a typed command in `conv`; an error goes into the conversation. */
+void tgp_commands_run_typed (PurpleConversation *conv, const char *message);
+
 /* ---- for command handlers kept in other modules (tgp-msgops…) ---- */
 #include "purple/tgp-account.h"
 

@@ -11,6 +11,7 @@
 #define HAVE_TG_MARKUP 1
 #endif
 #include "purple/tgp-blist.h"
+#include "purple/tgp-commands.h"
 #include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
@@ -381,45 +382,13 @@ pump (TgpAccount *ta, Outbox *ob)
                                       on_created, req_new (ta, ob->who, NULL));
 }
 
-/* "/name args" where name is a command registered for this conversation: run it. */
+/* "/name args" typed as text (bitlbee) where name is a command of this conversation: run it. */
 static gboolean
 try_command (TgpAccount *ta, const char *who, const char *message)
 {
-  g_autofree char *plain = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *error = NULL;
-  PurpleConversation *conv;
-  GList *cmds, *l;
-  const char *p, *end;
-  gboolean known = FALSE;
-
-  if (message == NULL || message[0] != '/' || message[1] == '/' || message[1] == '\0')
+  if (!tgp_commands_is_typed_command (im_conv (ta, who, FALSE), message))
     return FALSE;
-  plain = purple_markup_strip_html (message);
-  p = plain + 1;
-  for (end = p; *end != '\0' && !g_ascii_isspace (*end); end++)
-    ;
-  if (end == p)
-    return FALSE;
-  name = g_strndup (p, end - p);
-
-  conv = im_conv (ta, who, FALSE);
-  cmds = purple_cmd_list (conv);
-  for (l = cmds; l != NULL; l = l->next)
-    if (g_ascii_strcasecmp (l->data, name) == 0)
-      known = TRUE;
-  g_list_free (cmds);
-  if (!known)
-    return FALSE;
-  if (conv == NULL)
-    conv = im_conv (ta, who, TRUE);
-
-  if (!purple_conversation_do_command (conv, p, message + 1, &error) && error != NULL)
-    {
-      g_autofree char *esc = g_markup_escape_text (error, -1);
-      purple_conversation_write (conv, NULL, esc, PURPLE_MESSAGE_ERROR | PURPLE_MESSAGE_NO_LOG,
-                                 time (NULL));
-    }
+  tgp_commands_run_typed (im_conv (ta, who, TRUE), message);
   return TRUE;
 }
 

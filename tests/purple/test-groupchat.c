@@ -620,6 +620,15 @@ test_topic_command (void)
     wait_count (fg, "PATCH", "/v1.0/chats/*", 3);
     wait_topic (conv, "Via client");
   }
+
+  /* bitlbee hands a command typed in the channel to chat_send: it runs, nothing is posted;
+   * "//topic" is text. */
+  tb_events_mark ();
+  purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "/topic");
+  g_assert_nonnull (wait_write ("Topic: Via client"));
+  purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "//topic is text");
+  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  g_assert_cmpuint (fake_graph_count (fg, "PATCH", "*"), ==, 3);
 }
 
 static void
