@@ -6,10 +6,7 @@
 
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
-#if __has_include ("core/tg-markup.h")   /* see tgp-message.c */
 #include "core/tg-markup.h"
-#define HAVE_TG_MARKUP 1
-#endif
 #include "purple/tgp-blist.h"
 #include "purple/tgp-commands.h"
 #include "purple/tgp-images.h"

@@ -3,17 +3,11 @@
 
 #include <string.h>
 
-/* tg-markup (the full converter) is being finished in parallel; until it is in the tree the
- * model's own converter renders bodies. */
-#if __has_include ("core/tg-markup.h")
 #include "core/tg-markup.h"
-#define HAVE_TG_MARKUP 1
-#endif
 #include "purple/tgp-images.h"
 #include "purple/tgp-sync.h"
 
 
-#ifdef HAVE_TG_MARKUP
 /* ---- tg-markup context: the message's attachments ---- */
 
 static gboolean
@@ -96,22 +90,6 @@ body_plain (const TgMessage *msg)
   return g_strdup (msg->body != NULL ? msg->body : "");
 }
 
-#else
-static char *
-body_markup (TgpAccount *ta, const TgMessage *msg, gboolean *images_out)
-{
-  if (images_out != NULL)
-    *images_out = FALSE;
-  return tg_model_body_to_markup (msg->body, msg->content_type == TG_CONTENT_HTML);
-}
-
-static char *
-body_plain (const TgMessage *msg)
-{
-  g_autofree char *markup = body_markup (NULL, msg, NULL);
-  return purple_markup_strip_html (markup);
-}
-#endif
 
 /* ------------------------------------------------------------------------------------------ */
 
