@@ -16,6 +16,7 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
+#include "core/tg-refs.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-sync.h"
@@ -576,97 +577,65 @@ on_get_chat (GObject *source, GAsyncResult *result, gpointer data)
   join_free (join);
 }
 
-/* The chats whose topic is `topic`: exact matches, else case-insensitive ones. */
-static GPtrArray *
-match_topic (GPtrArray *chats, const char *topic)
+/* A topic that matched no chat or several: the resolver's error (its first line as the primary
+ * text, the candidates' ids after it) and what to do about it. */
+static void
+join_topic_failed (Join *join, const GError *error)
 {
-  GPtrArray *exact = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_chat_unref);
-  GPtrArray *loose = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_chat_unref);
-  g_autofree char *folded = g_utf8_casefold (topic, -1);
+  const char *nl = strchr (error->message, '\n');
+  g_autofree char *primary = nl != NULL ? g_strndup (error->message, nl - error->message)
+                                        : g_strdup (error->message);
+  g_autofree char *secondary = NULL;
 
-  for (guint i = 0; chats != NULL && i < chats->len; i++)
+  if (g_error_matches (error, TG_ERROR, TG_ERROR_AMBIGUOUS))
+    secondary = g_strdup_printf ("Join one of them by its chat id:%s", nl != NULL ? nl : "");
+  else if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
+    secondary = g_strdup ("Join it by its chat id, or check the topic in the room list.");
+  else
     {
-      TgChat *chat = g_ptr_array_index (chats, i);
-      g_autofree char *other = NULL;
-
-      if (chat->topic == NULL || chat->type == TG_CHAT_TYPE_ONE_ON_ONE)
-        continue;
-      if (strcmp (chat->topic, topic) == 0)
-        g_ptr_array_add (exact, tg_chat_ref (chat));
-      other = g_utf8_casefold (chat->topic, -1);
-      if (strcmp (other, folded) == 0)
-        g_ptr_array_add (loose, tg_chat_ref (chat));
+      g_free (primary);
+      primary = g_strdup_printf ("Cannot look up the topic \"%s\"", join->topic);
+      secondary = g_strdup (error->message);
     }
-  if (exact->len > 0)
-    {
-      g_ptr_array_unref (loose);
-      return exact;
-    }
-  g_ptr_array_unref (exact);
-  return loose;
+  join_failed (join, primary, secondary);
 }
 
-/* Resolves the topic among `chats`: TRUE when decided (joined or reported); FALSE when nothing
- * matched and `final` is FALSE (the caller looks further). */
+/* Resolves the topic among `chats` (tg-refs' matching): TRUE when decided (joined or reported);
+ * FALSE when nothing matched and `final` is FALSE (the caller looks further). */
 static gboolean
 join_by_topic_among (Join *join, GPtrArray *chats, gboolean final)
 {
-  g_autoptr (GPtrArray) matches = match_topic (chats, join->topic);
+  g_autoptr (GPtrArray) matches = tg_refs_match_topic (chats, join->topic);
+  g_autoptr (GError) error = tg_refs_topic_error (join->topic, matches);
 
-  if (matches->len == 1)
+  if (error == NULL)
     {
       join_chat_known (join, g_ptr_array_index (matches, 0));
       return TRUE;
     }
-  if (matches->len == 0)
-    {
-      g_autofree char *primary = NULL;
-
-      if (!final)
-        return FALSE;
-      primary = g_strdup_printf ("No Teams chat has the topic \"%s\"", join->topic);
-      join_failed (join, primary, "Join it by its chat id, or check the topic in the room list.");
-      return TRUE;
-    }
-  {
-    GString *list = g_string_new ("Join one of them by its chat id:");
-    g_autofree char *primary = g_strdup_printf ("%u Teams chats have the topic \"%s\"",
-                                                matches->len, join->topic);
-
-    for (guint i = 0; i < matches->len; i++)
-      {
-        const TgChat *chat = g_ptr_array_index (matches, i);
-
-        g_string_append_printf (list, "\n%s — \"%s\" (%u members)", chat->id, chat->topic,
-                                chat->members->len);
-      }
-    join_failed (join, primary, list->str);
-    g_string_free (list, TRUE);
-  }
+  if (matches->len == 0 && !final)
+    return FALSE;
+  join_topic_failed (join, error);
   return TRUE;
 }
 
 static void
-on_list_joined (GObject *source, GAsyncResult *result, gpointer data)
+on_topic_resolved (GObject *source, GAsyncResult *result, gpointer data)
 {
   Join *join = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) chats = NULL;
+  g_autoptr (TgChat) chat = NULL;
 
   if (tgp_account_is_closed (join->ta))
     {
       join_free (join);
       return;
     }
-  chats = tg_chats_list_my_joined_finish (join->ta->graph, result, &error);
-  if (chats == NULL)
-    {
-      g_autofree char *primary = g_strdup_printf ("Cannot look up the topic \"%s\"", join->topic);
-
-      join_failed (join, primary, error->message);
-    }
+  chat = tg_refs_resolve_chat_finish (result, &error);
+  if (chat == NULL)
+    join_topic_failed (join, error);
   else
-    join_by_topic_among (join, chats, TRUE);
+    join_chat_known (join, chat);
   join_free (join);
 }
 
@@ -706,8 +675,8 @@ tgp_chat_join (PurpleConnection *gc, GHashTable *components)
           join_free (join);
           return;
         }
-      tg_chats_list_my_joined_async (ta->graph, TG_CHAT_TYPE_UNKNOWN, ta->cancellable,
-                                     on_list_joined, join);
+      tg_refs_resolve_chat_async (ta->graph, join->topic, ta->cancellable, on_topic_resolved,
+                                  join);
       return;
     }
   join_failed (join, "Which Teams chat?", "Give a chat id (19:…) or a topic.");
