@@ -6,6 +6,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-members.h"
 #include "core/tg-refs.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
@@ -503,25 +504,6 @@ on_chat_created (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
-add_owner_member (JsonBuilder *b, TgGraph *graph, const char *user_id)
-{
-  g_autofree char *bind = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "@odata.type");
-  json_builder_add_string_value (b, "#microsoft.graph.aadUserConversationMember");
-  json_builder_set_member_name (b, "roles");
-  json_builder_begin_array (b);
-  json_builder_add_string_value (b, "owner");
-  json_builder_end_array (b);
-  /* Graph wants its own absolute users URL here, whatever our base URL is. */
-  bind = g_strdup_printf ("https://graph.microsoft.com/v1.0/users('%s')", user_id);
-  json_builder_set_member_name (b, "user@odata.bind");
-  json_builder_add_string_value (b, bind);
-  json_builder_end_object (b);
-}
-
-static void
 post_one_on_one (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
@@ -541,8 +523,9 @@ post_one_on_one (GTask *task)
   json_builder_add_string_value (b, "oneOnOne");
   json_builder_set_member_name (b, "members");
   json_builder_begin_array (b);
-  add_owner_member (b, op->graph, op->me_id);
-  add_owner_member (b, op->graph, op->user->id);
+  /* Both people own a one-on-one chat (its members are fixed anyway). */
+  tg_members_build_member (b, op->me_id, tg_members_roles_for (NULL, TRUE), NULL);
+  tg_members_build_member (b, op->user->id, tg_members_roles_for (NULL, TRUE), NULL);
   json_builder_end_array (b);
   json_builder_end_object (b);
   body = json_builder_get_root (b);

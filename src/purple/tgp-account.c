@@ -5,6 +5,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-refs.h"
 #include "core/tg-url.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
@@ -390,6 +391,7 @@ void
 tgp_account_on_ready (TgpAccount *ta)
 {
   /* EXTEND HERE: start the buddy list, conversations, sync and presence modules. */
+  ta->refs = tg_refs_new (ta->graph);
   tgp_blist_start (ta);
   tgp_im_start (ta);
   tgp_sync_start (ta);     /* last: its events go to the modules above */
@@ -404,6 +406,7 @@ tgp_account_on_close (TgpAccount *ta)
   tgp_sync_stop (ta);      /* first: no sync event after this */
   tgp_im_stop (ta);
   tgp_blist_stop (ta);
+  g_clear_pointer (&ta->refs, tg_refs_unref);
 }
 
 void

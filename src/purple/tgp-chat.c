@@ -16,6 +16,7 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
+#include "core/tg-mentions.h"
 #include "core/tg-refs.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-message.h"
@@ -355,6 +356,36 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *name)
   update_topic (ta, conv, chat, NULL);
   update_participants (ta, conv, chat);
   return conv;
+}
+
+PurpleConversation *
+tgp_chat_find_conversation (TgpAccount *ta, const char *chat_id)
+{
+  PurpleConversation *conv = ta != NULL && !tgp_account_is_closed (ta) ? find_conv (ta, chat_id) : NULL;
+
+  return conv_is_joined (conv) ? conv : NULL;
+}
+
+PurpleConversation *
+tgp_chat_open (TgpAccount *ta, const TgChat *chat)
+{
+  PurpleConversation *conv;
+
+  if (chat == NULL || chat->type == TG_CHAT_TYPE_ONE_ON_ONE)
+    return NULL;
+  conv = open_conversation (ta, chat, NULL);
+  if (conv != NULL)
+    purple_conversation_present (conv);
+  return conv;
+}
+
+void
+tgp_chat_write_notice (PurpleConversation *conv, const char *text, gboolean error)
+{
+  if (error)
+    conv_write_error (conv, text);
+  else
+    conv_write_system (conv, text, PURPLE_MESSAGE_NO_LOG);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -699,16 +730,24 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   TgpAccount *ta = send->ta;
   g_autoptr (GError) error = NULL;
   g_autoptr (TgMessage) msg = NULL;
+  g_auto (GStrv) unresolved = NULL;
   PurpleConversation *conv;
 
   if (tgp_account_is_closed (ta))
     goto out;
-  msg = tg_chats_send_message_finish (ta->graph, result, &error);
+  msg = tg_mentions_send_finish (result, &unresolved, &error);
   if (msg != NULL && tgp_sync_get (ta) != NULL)
     tg_sync_note_sent_message (tgp_sync_get (ta), msg);
   conv = find_conv (ta, send->chat_id);
   if (!conv_is_joined (conv))
     goto out;
+  for (guint i = 0; unresolved[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("Not mentioned (%s): sent as plain text.",
+                                               unresolved[i]);
+
+      conv_write_system (conv, line, PURPLE_MESSAGE_NO_LOG);
+    }
   if (msg == NULL)
     {
       g_autofree char *plain = purple_markup_strip_html (send->typed);
@@ -753,8 +792,9 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
   send->ta = tgp_account_ref (ta);
   send->chat_id = g_strdup (tgp_chat_conv_chat_id (conv));
   send->typed = g_strdup (message);
-  tg_chats_send_message_async (ta->graph, send->chat_id, content, is_html, NULL, ta->cancellable,
-                               on_sent, send);
+  /* Group and meeting chats: @everyone is allowed. */
+  tg_mentions_send_async (ta->refs, send->chat_id, TRUE, content, is_html, ta->cancellable,
+                          on_sent, send);
   return 0;
 }
 

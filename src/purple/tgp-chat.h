@@ -47,6 +47,16 @@ const char *tgp_chat_conv_chat_id (PurpleConversation *conv);
  * non-NULL. */
 void tgp_chat_topic_command (PurpleConversation *conv, const char *topic);
 
+/* ---- for the membership module (tgp-members.c) ---- */
+/* The joined chat conversation of `chat_id`, NULL when none is open (or it was left). */
+PurpleConversation *tgp_chat_find_conversation (TgpAccount *ta, const char *chat_id);
+/* Opens (or re-joins) the conversation of `chat` with its topic and participants, and presents
+ * it. NULL when the connection is gone or `chat` is a one-on-one chat. */
+PurpleConversation *tgp_chat_open (TgpAccount *ta, const TgChat *chat);
+/* Writes plain `text` (escaped here) into a conversation as a system line; `error` makes it an
+ * error line. Not logged. */
+void tgp_chat_write_notice (PurpleConversation *conv, const char *text, gboolean error);
+
 /* From the plugin's load / unload: per-conversation state follows the conversations. */
 void tgp_chat_plugin_load (PurplePlugin *plugin);
 void tgp_chat_plugin_unload (PurplePlugin *plugin);

@@ -6,6 +6,7 @@
 
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
+#include "core/tg-mentions.h"
 #if __has_include ("core/tg-markup.h")   /* see tgp-message.c */
 #include "core/tg-markup.h"
 #define HAVE_TG_MARKUP 1
@@ -294,11 +295,21 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   TgpAccount *ta = req->ta;
   g_autoptr (GError) error = NULL;
   g_autoptr (TgMessage) msg = NULL;
+  g_auto (GStrv) unresolved = NULL;
   Outbox *ob;
 
   if (tgp_account_is_closed (ta))
     return;
-  msg = tg_chats_send_message_finish (ta->graph, result, &error);
+  msg = tg_mentions_send_finish (result, &unresolved, &error);
+  for (guint i = 0; unresolved[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("Not mentioned (%s): sent as plain text.",
+                                               unresolved[i]);
+      g_autofree char *esc = g_markup_escape_text (line, -1);
+
+      purple_conversation_write (im_conv (ta, req->who, TRUE), NULL, esc,
+                                 PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
+    }
   ob = outbox_get (ta, req->who);
   if (msg != NULL && tgp_sync_get (ta) != NULL)
     tg_sync_note_sent (tgp_sync_get (ta), req->chat_id, msg->id, msg->etag);
@@ -324,8 +335,9 @@ post (TgpAccount *ta, Outbox *ob, const char *chat_id)
 
   g_free (ob->posting_to);
   ob->posting_to = g_strdup (chat_id);
-  tg_chats_send_message_async (ta->graph, chat_id, content, is_html, NULL, ta->cancellable,
-                               on_sent, req_new (ta, ob->who, chat_id));
+  /* A one-on-one chat: @everyone is refused there, nothing is sent. */
+  tg_mentions_send_async (ta->refs, chat_id, FALSE, content, is_html, ta->cancellable, on_sent,
+                          req_new (ta, ob->who, chat_id));
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-members.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -93,6 +94,17 @@ tgp_plugin_chat_info_defaults (PurpleConnection *gc, const char *chat_name)
   return defaults;
 }
 
+/* Account actions (the client's account menu; context = the PurpleConnection). */
+static GList *
+tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
+{
+  GList *actions = NULL;
+
+  actions = g_list_append (actions, purple_plugin_action_new ("New group chat…",
+                                                              tgp_members_action_new_group_chat));
+  return actions;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Plugin life cycle                                                                           */
 
@@ -155,6 +167,7 @@ static PurplePluginProtocolInfo prpl_info = {
   .get_chat_name = tgp_chat_get_name,
   .chat_leave = tgp_chat_leave,
   .chat_send = tgp_chat_send,
+  .chat_invite = tgp_members_chat_invite,
   .set_chat_topic = tgp_chat_set_topic,
   .roomlist_get_list = tgp_chat_roomlist_get_list,
   .roomlist_cancel = tgp_chat_roomlist_cancel,
@@ -181,6 +194,7 @@ static PurplePluginInfo plugin_info = {
   .homepage = "https://github.com/purple-teams-graph/purple-teams-graph",
   .load = tgp_plugin_load,
   .unload = tgp_plugin_unload,
+  .actions = tgp_plugin_actions,
   .extra_info = &prpl_info,
 };
 

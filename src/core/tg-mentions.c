@@ -1,0 +1,460 @@
+/* tg-mentions — outgoing mentions (see tg-mentions.h). */
+#define G_LOG_DOMAIN "teams-graph"
+#include "core/tg-mentions.h"
+
+#include <string.h>
+
+#include "core/tg-chats.h"
+#include "core/tg-error.h"
+#include "core/tg-markup.h"
+
+#define GUID_LEN 36
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scanning                                                                                    */
+
+static void
+token_free (gpointer p)
+{
+  TgMentionToken *t = p;
+
+  g_free (t->ref);
+  g_free (t);
+}
+
+/* Bytes that continue a word or an address (any non-ASCII byte counts as a letter, so a UTF-8
+ * sequence is never split and "é@x" is no mention). */
+static gboolean
+word_byte (guchar c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '.' || c == '-' || c == '+' || c == '%'
+         || c == '@' || c == '/' || c >= 0x80;
+}
+
+/* TRUE when the token ending at `p` is followed by more of a word ("@everyone2", "@x.y…"). */
+static gboolean
+word_continues (const char *p)
+{
+  guchar c = (guchar) p[0];
+
+  if (g_ascii_isalnum (c) || c == '_' || c == '-' || c == '@' || c >= 0x80)
+    return TRUE;
+  return c == '.' && (g_ascii_isalnum (p[1]) || (guchar) p[1] >= 0x80);
+}
+
+static gboolean
+is_guid (const char *p)
+{
+  for (int i = 0; i < GUID_LEN; i++)
+    {
+      if (i == 8 || i == 13 || i == 18 || i == 23)
+        {
+          if (p[i] != '-')
+            return FALSE;
+        }
+      else if (!g_ascii_isxdigit (p[i]))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+local_byte (guchar c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static gboolean
+domain_byte (guchar c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '-';
+}
+
+/* Parses the token after the '@' at `p`: its kind, ref and end; FALSE when it is none. */
+static gboolean
+parse_token (const char *p, TgMentionKind *kind, char **ref, const char **end)
+{
+  const char *q;
+
+  if (g_ascii_strncasecmp (p, "everyone", 8) == 0 && !word_continues (p + 8))
+    {
+      *kind = TG_MENTION_EVERYONE;
+      *ref = NULL;
+      *end = p + 8;
+      return TRUE;
+    }
+  /* @<id>, which arrives escaped in html */
+  if (strncmp (p, "&lt;", 4) == 0 && strnlen (p + 4, GUID_LEN) == GUID_LEN && is_guid (p + 4)
+      && strncmp (p + 4 + GUID_LEN, "&gt;", 4) == 0)
+    {
+      *kind = TG_MENTION_USER;
+      *ref = g_strndup (p + 4, GUID_LEN);
+      *end = p + 4 + GUID_LEN + 4;
+      return TRUE;
+    }
+  if (strnlen (p, GUID_LEN) == GUID_LEN && is_guid (p) && !word_continues (p + GUID_LEN))
+    {
+      *kind = TG_MENTION_USER;
+      *ref = g_strndup (p, GUID_LEN);
+      *end = p + GUID_LEN;
+      return TRUE;
+    }
+  /* user@domain: a local part, '@', a dotted domain (a sentence's final '.' is not part of it) */
+  for (q = p; local_byte (*q); q++)
+    ;
+  if (q == p || *p == '.' || *q != '@')
+    return FALSE;
+  {
+    const char *d = q + 1, *e;
+
+    for (e = d; domain_byte (*e); e++)
+      ;
+    while (e > d && (e[-1] == '.' || e[-1] == '-'))
+      e--;
+    if (e == d || *d == '.' || *d == '-' || memchr (d, '.', e - d) == NULL
+        || *e == '@' || *e == '_' || (guchar) *e >= 0x80)
+      return FALSE;
+    *kind = TG_MENTION_USER;
+    *ref = g_strndup (p, e - p);
+    *end = e;
+    return TRUE;
+  }
+}
+
+/* Elements whose text is never scanned: links, code, and mentions already made. */
+static gboolean
+opaque_element (const char *name, gsize len)
+{
+  static const char *const names[] = { "a", "at", "code", "pre" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strlen (names[i]) == len && g_ascii_strncasecmp (name, names[i], len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+GPtrArray *
+tg_mentions_scan (const char *html)
+{
+  GPtrArray *tokens = g_ptr_array_new_with_free_func (token_free);
+  int opaque = 0;
+  const char *p = html;
+
+  if (html == NULL)
+    return tokens;
+  while (*p != '\0')
+    {
+      if (*p == '<')
+        {
+          const char *name = p + 1, *close = strchr (p, '>');
+          gboolean closing = *name == '/';
+          gsize len = 0;
+
+          if (close == NULL)
+            break;
+          if (closing)
+            name++;
+          while (g_ascii_isalnum (name[len]))
+            len++;
+          if (len > 0 && opaque_element (name, len) && close[-1] != '/')
+            opaque = closing ? MAX (opaque - 1, 0) : opaque + 1;
+          p = close + 1;
+          continue;
+        }
+      if (*p == '@' && opaque == 0 && (p == html || !word_byte ((guchar) p[-1])))
+        {
+          TgMentionKind kind;
+          char *ref = NULL;
+          const char *end;
+
+          if (parse_token (p + 1, &kind, &ref, &end))
+            {
+              TgMentionToken *t = g_new0 (TgMentionToken, 1);
+
+              t->kind = kind;
+              t->ref = ref;
+              t->start = p - html;
+              t->end = end - html;
+              g_ptr_array_add (tokens, t);
+              p = end;
+              continue;
+            }
+        }
+      p++;
+    }
+  return tokens;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Building                                                                                    */
+
+static char *
+user_key (const char *ref)
+{
+  return g_utf8_strdown (ref, -1);
+}
+
+static JsonObject *
+mention_json (int id, const char *text, const char *kind, JsonObject *who)
+{
+  JsonObject *m = json_object_new ();
+  JsonObject *mentioned = json_object_new ();
+
+  json_object_set_int_member (m, "id", id);
+  json_object_set_string_member (m, "mentionText", text);
+  json_object_set_object_member (mentioned, kind, who);
+  json_object_set_object_member (m, "mentioned", mentioned);
+  return m;
+}
+
+char *
+tg_mentions_build (const char *html, GPtrArray *tokens, GHashTable *users, const char *chat_id,
+                   JsonArray **mentions_out)
+{
+  GString *out = g_string_new (NULL);
+  JsonArray *mentions = json_array_new ();
+  gsize pos = 0;
+  int next_id = 0;
+
+  for (guint i = 0; tokens != NULL && i < tokens->len; i++)
+    {
+      const TgMentionToken *t = g_ptr_array_index (tokens, i);
+      JsonObject *who = NULL;
+      const char *name = NULL, *kind = NULL;
+      g_autofree char *escaped = NULL;
+
+      g_string_append_len (out, html + pos, t->start - pos);
+      pos = t->end;
+      if (t->kind == TG_MENTION_EVERYONE && chat_id != NULL)
+        {
+          name = "Everyone";
+          kind = "conversation";
+          who = json_object_new ();
+          json_object_set_string_member (who, "id", chat_id);
+          json_object_set_string_member (who, "displayName", name);
+          json_object_set_string_member (who, "conversationIdentityType", "chat");
+        }
+      else if (t->kind == TG_MENTION_USER && users != NULL)
+        {
+          g_autofree char *key = user_key (t->ref);
+          const TgUser *u = g_hash_table_lookup (users, key);
+
+          if (u != NULL)
+            {
+              name = u->display_name != NULL && *u->display_name != '\0' ? u->display_name : t->ref;
+              kind = "user";
+              who = json_object_new ();
+              json_object_set_string_member (who, "id", u->id);
+              json_object_set_string_member (who, "displayName", name);
+              json_object_set_string_member (who, "userIdentityType", "aadUser");
+            }
+        }
+      if (who == NULL)
+        {
+          g_string_append_len (out, html + t->start, t->end - t->start);   /* left as typed */
+          continue;
+        }
+      escaped = g_markup_escape_text (name, -1);
+      g_string_append_printf (out, "<at id=\"%d\">%s</at>", next_id, escaped);
+      json_array_add_object_element (mentions, mention_json (next_id, name, kind, who));
+      next_id++;
+    }
+  g_string_append (out, html + pos);
+  if (json_array_get_length (mentions) == 0)
+    g_clear_pointer (&mentions, json_array_unref);
+  if (mentions_out != NULL)
+    *mentions_out = mentions;
+  else if (mentions != NULL)
+    json_array_unref (mentions);
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resolving and sending                                                                       */
+
+typedef struct {
+  TgRefs *refs;
+  char *chat_id;
+  char *content;
+  gboolean is_html;
+  char *html;              /* content as Teams html */
+  GPtrArray *tokens;
+  GHashTable *users;       /* lower-case ref → TgUser* (owned) */
+  GPtrArray *unresolved;   /* char*, NULL-terminated once finished */
+  guint pending;
+  GError *cancelled;
+} Send;
+
+static void
+send_free (gpointer p)
+{
+  Send *s = p;
+
+  tg_refs_unref (s->refs);
+  g_free (s->chat_id);
+  g_free (s->content);
+  g_free (s->html);
+  if (s->tokens != NULL)
+    g_ptr_array_unref (s->tokens);
+  if (s->users != NULL)
+    g_hash_table_destroy (s->users);
+  g_ptr_array_unref (s->unresolved);
+  g_clear_error (&s->cancelled);
+  g_free (s);
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *task = data;
+  Send *s = g_task_get_task_data (task);
+  GError *error = NULL;
+  TgMessage *msg = tg_chats_send_message_finish (tg_refs_graph (s->refs), result, &error);
+
+  if (msg == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, msg, (GDestroyNotify) tg_message_unref);
+  g_object_unref (task);
+}
+
+static void
+post (GTask *task, const char *content, gboolean is_html, JsonArray *mentions)
+{
+  Send *s = g_task_get_task_data (task);
+
+  tg_chats_send_message_async (tg_refs_graph (s->refs), s->chat_id, content, is_html, mentions,
+                               g_task_get_cancellable (task), on_sent, task);
+}
+
+static void
+build_and_post (GTask *task)
+{
+  Send *s = g_task_get_task_data (task);
+  JsonArray *mentions = NULL;
+  g_autofree char *html = NULL;
+
+  if (s->cancelled != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&s->cancelled));
+      g_object_unref (task);
+      return;
+    }
+  html = tg_mentions_build (s->html, s->tokens, s->users, s->chat_id, &mentions);
+  if (mentions == NULL)
+    post (task, s->content, s->is_html, NULL);   /* nothing resolved: as typed */
+  else
+    {
+      post (task, html, TRUE, mentions);
+      json_array_unref (mentions);
+    }
+}
+
+typedef struct {
+  GTask *task;
+  char *key;
+} Pending;
+
+static void
+on_user (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Pending *pd = data;
+  GTask *task = pd->task;
+  Send *s = g_task_get_task_data (task);
+  GError *error = NULL;
+  TgUser *user = tg_refs_resolve_user_finish (s->refs, result, &error);
+
+  if (user != NULL)
+    g_hash_table_replace (s->users, g_steal_pointer (&pd->key), user);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (s->cancelled == NULL)
+        s->cancelled = g_steal_pointer (&error);
+    }
+  else
+    g_ptr_array_add (s->unresolved, g_strdup (error->message));
+  g_clear_error (&error);
+  g_free (pd->key);
+  g_free (pd);
+  if (--s->pending == 0)
+    build_and_post (task);
+}
+
+void
+tg_mentions_send_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
+                        const char *content, gboolean is_html, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  Send *s = g_new0 (Send, 1);
+  g_autoptr (GHashTable) asked = NULL;
+
+  g_task_set_source_tag (task, tg_mentions_send_async);
+  s->refs = tg_refs_ref (refs);
+  s->chat_id = g_strdup (chat_id);
+  s->content = g_strdup (content != NULL ? content : "");
+  s->is_html = is_html;
+  s->unresolved = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, s, send_free);
+  if (strchr (s->content, '@') == NULL)
+    {
+      post (task, s->content, is_html, NULL);
+      return;
+    }
+  s->html = is_html ? g_strdup (s->content) : tg_markup_from_text (s->content);
+  s->tokens = tg_mentions_scan (s->html);
+  s->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tg_user_free);
+  asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < s->tokens->len; i++)
+    {
+      const TgMentionToken *t = g_ptr_array_index (s->tokens, i);
+
+      if (t->kind == TG_MENTION_EVERYONE && !group_chat)
+        {
+          g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
+                                   "@everyone works only in group chats");
+          g_object_unref (task);
+          return;
+        }
+      if (t->kind == TG_MENTION_USER)
+        g_hash_table_add (asked, user_key (t->ref));
+    }
+  if (g_hash_table_size (asked) == 0)
+    {
+      build_and_post (task);
+      return;
+    }
+  /* All refs are asked for at once; the last answer builds and posts. */
+  s->pending = g_hash_table_size (asked);
+  {
+    GHashTableIter it;
+    gpointer key;
+
+    g_hash_table_iter_init (&it, asked);
+    while (g_hash_table_iter_next (&it, &key, NULL))
+      {
+        Pending *pd = g_new0 (Pending, 1);
+
+        pd->task = task;
+        pd->key = g_strdup (key);
+        tg_refs_resolve_user_async (refs, key, cancellable, on_user, pd);
+      }
+  }
+}
+
+TgMessage *
+tg_mentions_send_finish (GAsyncResult *result, char ***unresolved_out, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  if (unresolved_out != NULL)
+    {
+      Send *s = g_task_get_task_data (G_TASK (result));
+      GPtrArray *copy = g_ptr_array_new ();
+
+      for (guint i = 0; i < s->unresolved->len; i++)
+        g_ptr_array_add (copy, g_strdup (g_ptr_array_index (s->unresolved, i)));
+      g_ptr_array_add (copy, NULL);
+      *unresolved_out = (char **) g_ptr_array_free (copy, FALSE);
+    }
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
