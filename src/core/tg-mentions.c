@@ -22,13 +22,34 @@ token_free (gpointer p)
   g_free (t);
 }
 
-/* Bytes that continue a word or an address (any non-ASCII byte counts as a letter, so a UTF-8
- * sequence is never split and "é@x" is no mention). */
+/* A letter or digit in any script (a combining mark counts: it belongs to the letter before). */
 static gboolean
-word_byte (guchar c)
+unicode_word_char (const char *p)
 {
-  return g_ascii_isalnum (c) || c == '_' || c == '.' || c == '-' || c == '+' || c == '%'
-         || c == '@' || c == '/' || c >= 0x80;
+  gunichar c = g_utf8_get_char_validated (p, -1);
+
+  if (c == (gunichar) -1 || c == (gunichar) -2)
+    return TRUE;   /* not valid UTF-8: never split it */
+  return g_unichar_isalnum (c) || g_unichar_ismark (c);
+}
+
+/* TRUE when the character before `p` (in `text`) continues a word or an address, so that an
+ * '@' at `p` is inside "bob@contoso.com" or "é@…" rather than starting a mention. */
+static gboolean
+word_before (const char *text, const char *p)
+{
+  const char *prev;
+  guchar c;
+
+  if (p == text)
+    return FALSE;
+  prev = g_utf8_find_prev_char (text, p);
+  if (prev == NULL)
+    return FALSE;
+  c = (guchar) *prev;
+  if (c >= 0x80)
+    return unicode_word_char (prev);
+  return g_ascii_isalnum (c) || strchr ("_.-+%@/", c) != NULL;
 }
 
 /* TRUE when the token ending at `p` is followed by more of a word ("@everyone2", "@x.y…"). */
@@ -37,9 +58,11 @@ word_continues (const char *p)
 {
   guchar c = (guchar) p[0];
 
-  if (g_ascii_isalnum (c) || c == '_' || c == '-' || c == '@' || c >= 0x80)
+  if (c >= 0x80)
+    return unicode_word_char (p);
+  if (g_ascii_isalnum (c) || c == '_' || c == '-' || c == '@')
     return TRUE;
-  return c == '.' && (g_ascii_isalnum (p[1]) || (guchar) p[1] >= 0x80);
+  return c == '.' && (g_ascii_isalnum (p[1]) || ((guchar) p[1] >= 0x80 && unicode_word_char (p + 1)));
 }
 
 static gboolean
@@ -112,7 +135,7 @@ parse_token (const char *p, TgMentionKind *kind, char **ref, const char **end)
     while (e > d && (e[-1] == '.' || e[-1] == '-'))
       e--;
     if (e == d || *d == '.' || *d == '-' || memchr (d, '.', e - d) == NULL
-        || *e == '@' || *e == '_' || (guchar) *e >= 0x80)
+        || *e == '@' || *e == '_' || ((guchar) *e >= 0x80 && unicode_word_char (e)))
       return FALSE;
     *kind = TG_MENTION_USER;
     *ref = g_strndup (p, e - p);
@@ -161,7 +184,7 @@ tg_mentions_scan (const char *html)
           p = close + 1;
           continue;
         }
-      if (*p == '@' && opaque == 0 && (p == html || !word_byte ((guchar) p[-1])))
+      if (*p == '@' && opaque == 0 && !word_before (html, p))
         {
           TgMentionKind kind;
           char *ref = NULL;
