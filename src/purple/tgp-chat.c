@@ -618,6 +618,8 @@ join_topic_failed (Join *join, const GError *error)
                                         : g_strdup (error->message);
   g_autofree char *secondary = NULL;
 
+  if (g_str_has_suffix (primary, ":"))
+    primary[strlen (primary) - 1] = '\0';   /* the list follows in the secondary text */
   if (g_error_matches (error, TG_ERROR, TG_ERROR_AMBIGUOUS))
     secondary = g_strdup_printf ("Join one of them by its chat id:%s", nl != NULL ? nl : "");
   else if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
