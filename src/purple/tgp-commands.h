@@ -3,7 +3,8 @@
  *
  * One table (name, argument spec, where it applies, handler, help); tgp_commands_register walks
  * it on plugin load and tgp_commands_unregister on unload. A new command is one handler and
- * one row. Now: /history [n] (IMs and chats) and /topic [text] (chats).
+ * one row. Now: /history [n] and /invite <user…> (IMs and chats), /topic [text], /kick <user>,
+ * /members and /leave (chats; membership in tgp-members.c).
  */
 #pragma once
 #include <purple.h>
