@@ -535,7 +535,13 @@ on_left (GObject *source, GAsyncResult *result, gpointer data)
   GError *error = NULL;
   TgMember *m = tg_members_remove_finish (result, &error);
 
-  if (m == NULL)
+  if (m == NULL && g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
+    {
+      g_clear_error (&error);
+      g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND,
+                               "You are not a member of this chat");
+    }
+  else if (m == NULL)
     g_task_return_error (task, error);
   else
     {

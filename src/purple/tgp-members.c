@@ -162,10 +162,10 @@ on_new_group_chat_ok (PurpleConnection *gc, PurpleRequestFields *fields)
   create_group_chat (ta, members, purple_request_fields_get_string (fields, "topic"), NULL);
 }
 
-void
-tgp_members_action_new_group_chat (PurplePluginAction *action)
+/* The "New group chat" dialog; `members` pre-fills the members field (may be NULL). */
+static void
+ask_new_group_chat (PurpleConnection *gc, const char *members)
 {
-  PurpleConnection *gc = action != NULL ? action->context : NULL;
   TgpAccount *ta = tgp_account_from_gc (gc);
   PurpleRequestFields *fields;
   PurpleRequestFieldGroup *group;
@@ -176,7 +176,7 @@ tgp_members_action_new_group_chat (PurplePluginAction *action)
   fields = purple_request_fields_new ();
   group = purple_request_field_group_new (NULL);
   purple_request_fields_add_group (fields, group);
-  field = purple_request_field_string_new ("members", "_Members", NULL, FALSE);
+  field = purple_request_field_string_new ("members", "_Members", members, FALSE);
   purple_request_field_set_required (field, TRUE);
   purple_request_field_group_add_field (group, field);
   field = purple_request_field_string_new ("topic", "_Topic (optional)", NULL, FALSE);
@@ -186,6 +186,34 @@ tgp_members_action_new_group_chat (PurplePluginAction *action)
                          "Members: e-mail addresses or user ids, separated by commas. You are "
                          "included.", fields, "_Create", G_CALLBACK (on_new_group_chat_ok),
                          "_Cancel", NULL, ta->account, NULL, NULL, gc);
+}
+
+void
+tgp_members_action_new_group_chat (PurplePluginAction *action)
+{
+  ask_new_group_chat (action != NULL ? action->context : NULL, NULL);
+}
+
+static void
+on_buddy_group_chat (PurpleBlistNode *node, gpointer data)
+{
+  PurpleBuddy *buddy = PURPLE_BLIST_NODE_IS_BUDDY (node) ? PURPLE_BUDDY (node) : NULL;
+  g_autofree char *members = NULL;
+
+  if (buddy == NULL)
+    return;
+  members = g_strconcat (purple_buddy_get_name (buddy), ", ", NULL);
+  ask_new_group_chat (purple_account_get_connection (purple_buddy_get_account (buddy)), members);
+}
+
+GList *
+tgp_members_blist_node_menu (PurpleBlistNode *node)
+{
+  if (!PURPLE_BLIST_NODE_IS_BUDDY (node))
+    return NULL;
+  return g_list_append (NULL, purple_menu_action_new ("Start a group chat…",
+                                                      PURPLE_CALLBACK (on_buddy_group_chat),
+                                                      NULL, NULL));
 }
 
 /* ------------------------------------------------------------------------------------------ */

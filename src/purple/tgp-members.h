@@ -1,5 +1,6 @@
 /* tgp-members — group chat membership in purple clients, on top of tg-members:
- *   - the account action "New group chat…" (members and a topic; the new chat opens);
+ *   - the account action "New group chat…" (members and a topic; the new chat opens), and
+ *     "Start a group chat…" on a buddy (the same, with the buddy filled in);
  *   - the client's Invite on a chat (prpl chat_invite) and /invite <user…> in a chat: add members
  *     with the history shared;
  *   - /invite <user…> in an IM: a new group chat with the other person and the invitees (Teams
@@ -15,6 +16,9 @@ G_BEGIN_DECLS
 
 /* The account action (plugin actions, context = the PurpleConnection). */
 void tgp_members_action_new_group_chat (PurplePluginAction *action);
+/* prpl blist_node_menu: "Start a group chat…" on a buddy (the same dialog, the buddy filled in:
+ * how Pidgin users turn an IM into a group chat, besides /invite in the IM). */
+GList *tgp_members_blist_node_menu (PurpleBlistNode *node);
 /* prpl chat_invite. */
 void tgp_members_chat_invite (PurpleConnection *gc, int id, const char *message, const char *who);
 

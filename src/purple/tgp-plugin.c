@@ -168,6 +168,7 @@ static PurplePluginProtocolInfo prpl_info = {
   .chat_leave = tgp_chat_leave,
   .chat_send = tgp_chat_send,
   .chat_invite = tgp_members_chat_invite,
+  .blist_node_menu = tgp_members_blist_node_menu,
   .set_chat_topic = tgp_chat_set_topic,
   .roomlist_get_list = tgp_chat_roomlist_get_list,
   .roomlist_cancel = tgp_chat_roomlist_cancel,

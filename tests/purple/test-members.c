@@ -335,6 +335,40 @@ test_invite_in_im (void)
   tb_wait_event (TB_EV_WRITE, "Started a group chat");
 }
 
+static void
+test_buddy_menu (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *one[] = { BOB, NULL };
+  PurpleAccount *acc;
+  PurpleBuddy *buddy;
+  PurplePlugin *prpl;
+  GList *menu;
+  PurpleMenuAction *item;
+  TbEvent *ev;
+
+  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  acc = connect_and_sync (fg);
+  buddy = purple_find_buddy (acc, BOB);
+  g_assert_nonnull (buddy);
+  prpl = purple_connection_get_prpl (purple_account_get_connection (acc));
+  menu = PURPLE_PLUGIN_PROTOCOL_INFO (prpl)->blist_node_menu ((PurpleBlistNode *) buddy);
+  g_assert_nonnull (menu);
+  item = menu->data;
+  g_assert_cmpstr (item->label, ==, "Start a group chat…");
+  tb_events_mark ();
+  ((void (*) (PurpleBlistNode *, gpointer)) item->callback) ((PurpleBlistNode *) buddy, item->data);
+  g_list_free_full (menu, (GDestroyNotify) purple_menu_action_free);
+  ev = tb_wait_event (TB_EV_REQUEST, "New Teams group chat");
+  g_assert_cmpstr (purple_request_fields_get_string (tb_request_fields (ev), "members"), ==,
+                   BOB ", ");
+  purple_request_field_string_set_value (
+    purple_request_fields_get_field (tb_request_fields (ev), "members"), BOB ", " DAVE);
+  g_assert_true (tb_request_ok (ev, NULL));
+  wait_count (fg, "POST", "/v1.0/chats", 1);
+  tb_wait_event (TB_EV_CHAT_JOINED, NULL);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Adding, removing, listing, leaving                                                          */
 
@@ -653,6 +687,7 @@ main (int argc, char **argv)
   tb_add ("/members/new-group-chat", test_new_group_chat);
   tb_add ("/members/new-group-chat-unknown-member", test_new_group_chat_unknown_member);
   tb_add ("/members/invite-in-im", test_invite_in_im);
+  tb_add ("/members/buddy-menu", test_buddy_menu);
   tb_add ("/members/invite", test_invite);
   tb_add ("/members/client-invite", test_client_invite);
   tb_add ("/members/kick-by-email", test_kick_by_email);

@@ -269,6 +269,25 @@ test_remove_not_member (void)
   fx_clear (&f);
 }
 
+/* Leaving again: Graph no longer lists me (403 for a non-member in real Graph; the emulator
+ * still answers the member list) — either way a clear error, no DELETE. */
+static void
+members_after_leave_check (Fx *f, const char *chat)
+{
+  GfWait w = { 0 };
+  GError *error = NULL;
+  guint deletes = fake_graph_count (f->fx->fg, "DELETE", "*");
+
+  tg_members_leave_async (f->refs, chat, f->fx->me_id, NULL, gf_wait_cb, &w);
+  g_assert_false (tg_members_leave_finish (gf_wait (&w), &error));
+  gf_wait_clear (&w);
+  g_assert_nonnull (error);
+  if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
+    g_assert_cmpstr (error->message, ==, "You are not a member of this chat");
+  g_clear_error (&error);
+  g_assert_cmpuint (fake_graph_count (f->fx->fg, "DELETE", "*"), ==, deletes);
+}
+
 static void
 test_leave_and_list_roles (void)
 {
@@ -296,6 +315,7 @@ test_leave_and_list_roles (void)
   g_assert_cmpstr (gf_last_request (f.fx->fg, "DELETE", "*")->path, ==, expected);
   /* no lookup of oneself: it is matched by user id */
   g_assert_cmpuint (fake_graph_count (f.fx->fg, "GET", "/v1.0/users*"), ==, 0);
+  members_after_leave_check (&f, chat);
   fx_clear (&f);
 }
 
