@@ -210,7 +210,7 @@ test_remove_by_email_and_upn (void)
   const char *chat;
   g_autoptr (GPtrArray) before = NULL;
   g_autoptr (GPtrArray) after = NULL;
-  g_autofree char *expected = NULL, *escaped = NULL;
+  g_autofree char *expected = NULL;
   GfWait w = { 0 };
   GError *error = NULL;
   TgMember *removed;
