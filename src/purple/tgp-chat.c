@@ -16,6 +16,7 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
+#include "core/tg-members.h"
 #include "core/tg-mentions.h"
 #include "core/tg-refs.h"
 #include "purple/tgp-blist.h"
@@ -32,6 +33,9 @@ typedef struct {
   TgChat *chat;           /* the chat as last known (members included); may be NULL */
   GHashTable *own_ids;    /* ids of own messages already shown here */
   GQueue own_order;       /* the same ids, oldest first (owned by own_ids) */
+  GPtrArray *all_members; /* TgMember*: every member, when the chat list could not say (see
+                           * members_truncated); NULL otherwise */
+  gboolean fetching_members;
 } ConvData;
 
 /* purple chat ids: unique in the process (libpurple only needs them unique per connection). */
@@ -49,6 +53,7 @@ conv_data_free (ConvData *cd)
     return;
   g_free (cd->chat_id);
   g_clear_pointer (&cd->chat, tg_chat_unref);
+  g_clear_pointer (&cd->all_members, g_ptr_array_unref);
   g_queue_clear (&cd->own_order);
   g_hash_table_destroy (cd->own_ids);
   g_free (cd);
@@ -256,20 +261,18 @@ update_topic (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, cons
     purple_conv_chat_set_topic (cc, who, chat->topic);
 }
 
-/* Makes the participant list equal to the chat's members (when known). */
+/* Makes the participant list equal to `members` (TgMember*). */
 static void
-update_participants (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat)
+update_participants (TgpAccount *ta, PurpleConversation *conv, GPtrArray *members)
 {
   PurpleConvChat *cc = PURPLE_CONV_CHAT (conv);
   g_autoptr (GHashTable) wanted = NULL;   /* name → member */
   GList *add = NULL, *add_flags = NULL, *remove = NULL;
 
-  if (!chat->members_known)
-    return;
   wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < chat->members->len; i++)
+  for (guint i = 0; i < members->len; i++)
     {
-      TgMember *m = g_ptr_array_index (chat->members, i);
+      TgMember *m = g_ptr_array_index (members, i);
       char *name = member_name (m);
 
       if (name != NULL)
@@ -322,6 +325,85 @@ remember_chat (PurpleConversation *conv, const TgChat *chat)
   cd->chat = tg_chat_ref ((TgChat *) chat);
 }
 
+/* Graph's chat list carries at most 25 members per chat ($expand=members): a chat listed with
+ * that many may have more, and its participants come from GET /chats/{id}/members instead. */
+#define EXPANDED_MEMBERS_MAX 25
+
+static gboolean
+members_truncated (const TgChat *chat)
+{
+  return chat->members->len >= EXPANDED_MEMBERS_MAX;
+}
+
+typedef struct {
+  TgpAccount *ta;
+  char *chat_id;
+} MembersFetch;
+
+static void
+on_all_members (GObject *source, GAsyncResult *result, gpointer data)
+{
+  MembersFetch *mf = data;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *members = NULL;
+  PurpleConversation *conv;
+
+  if (tgp_account_is_closed (mf->ta))
+    goto out;
+  members = tg_members_list_finish (result, &error);
+  conv = tgp_chat_find_conversation (mf->ta, mf->chat_id);
+  if (conv != NULL)
+    {
+      ConvData *cd = conv_data (conv);
+
+      cd->fetching_members = FALSE;
+      if (members != NULL)
+        {
+          g_clear_pointer (&cd->all_members, g_ptr_array_unref);
+          cd->all_members = g_ptr_array_ref (members);
+          update_participants (mf->ta, conv, members);
+        }
+      else
+        purple_debug_warning (DBG, "members of %s: %s\n", mf->chat_id, error->message);
+    }
+out:
+  if (members != NULL)
+    g_ptr_array_unref (members);
+  tgp_account_unref (mf->ta);
+  g_free (mf->chat_id);
+  g_free (mf);
+}
+
+/* The participants follow the chat's members: at once from the chat list, or — when that list
+ * may be cut short — from the whole member list, fetched when not known yet or, with
+ * `changed` (members changed elsewhere), again. */
+static void
+follow_members (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, gboolean changed)
+{
+  ConvData *cd = conv_data (conv);
+  MembersFetch *mf;
+
+  if (!chat->members_known)
+    return;
+  if (!members_truncated (chat))
+    {
+      g_clear_pointer (&cd->all_members, g_ptr_array_unref);
+      update_participants (ta, conv, chat->members);
+      return;
+    }
+  if (cd->all_members == NULL)
+    update_participants (ta, conv, chat->members);   /* the first 25 meanwhile */
+  else if (!changed)
+    return;
+  if (cd->fetching_members)
+    return;
+  cd->fetching_members = TRUE;
+  mf = g_new0 (MembersFetch, 1);
+  mf->ta = tgp_account_ref (ta);
+  mf->chat_id = g_strdup (chat->id);
+  tg_members_list_async (ta->graph, chat->id, ta->cancellable, on_all_members, mf);
+}
+
 /* The chat's conversation, opened (or re-joined) when needed, with title, topic and
  * participants up to date. A new conversation is named `name` (NULL: the chat id); a left one
  * is re-joined under its name. NULL when the connection is gone. */
@@ -354,7 +436,7 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *name)
   if (chat->members_known)
     remember_chat (conv, chat);
   update_topic (ta, conv, chat, NULL);
-  update_participants (ta, conv, chat);
+  follow_members (ta, conv, chat, FALSE);
   return conv;
 }
 
@@ -457,7 +539,7 @@ tgp_chat_on_chat_changed (TgpAccount *ta, const TgSyncChatChange *change)
   if (chat->members_known)
     remember_chat (conv, chat);
   update_topic (ta, conv, chat, NULL);
-  update_participants (ta, conv, chat);
+  follow_members (ta, conv, chat, TRUE);
 }
 
 void
@@ -499,15 +581,22 @@ tgp_chat_get_cb_alias (PurpleConnection *gc, int id, const char *who)
   TgpAccount *ta = tgp_account_from_gc (gc);
   PurpleConversation *conv = ta != NULL ? purple_find_chat (gc, id) : NULL;
   const TgChat *chat;
+  GPtrArray *members;
 
   if (conv == NULL || who == NULL)
     return NULL;
-  chat = known_chat (ta, conv, tgp_chat_conv_chat_id (conv));
-  if (chat == NULL)
+  {
+    ConvData *cd = purple_conversation_get_data (conv, CONV_DATA_KEY);
+
+    chat = known_chat (ta, conv, tgp_chat_conv_chat_id (conv));
+    members = cd != NULL && cd->all_members != NULL ? cd->all_members
+              : chat != NULL ? chat->members : NULL;
+  }
+  if (members == NULL)
     return NULL;
-  for (guint i = 0; i < chat->members->len; i++)
+  for (guint i = 0; i < members->len; i++)
     {
-      const TgMember *m = g_ptr_array_index (chat->members, i);
+      const TgMember *m = g_ptr_array_index (members, i);
       g_autofree char *name = member_name (m);
 
       if (name != NULL && g_strcmp0 (name, who) == 0 && m->display_name != NULL

@@ -512,6 +512,48 @@ test_leave (void)
   g_assert_cmpuint (fake_graph_count (fg, "DELETE", "*"), ==, 1);
 }
 
+/* A chat of 31 people: the chat list names 25 of them (Graph's $expand=members cap), the
+ * participants come from the whole member list, and follow a removal made elsewhere. */
+static void
+test_more_than_25_members (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *members[31];
+  g_autoptr (GPtrArray) upns = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *path = NULL;
+  PurpleAccount *acc;
+  PurpleConversation *conv;
+  PurpleConvChatBuddy *cb;
+  const char *id;
+
+  for (guint i = 0; i < 30; i++)
+    {
+      char *upn = g_strdup_printf ("user%02u@contoso.com", i);
+      g_autofree char *name = g_strdup_printf ("User %02u", i);
+
+      fake_graph_add_user (fg, upn, name);
+      g_ptr_array_add (upns, upn);
+      members[i] = upn;
+    }
+  members[30] = NULL;
+  id = fake_graph_add_chat (fg, "group", "Big", members);
+  acc = connect_and_sync (fg);
+  conv = join_and_wait (acc, id);
+  path = g_strdup_printf ("/v1.0/chats/%s/members", id);
+  wait_count (fg, "GET", path, 1);
+  for (guint i = 0; i < 30; i++)
+    wait_user (conv, members[i], TRUE);
+  g_assert_cmpuint (g_list_length (purple_conv_chat_get_users (PURPLE_CONV_CHAT (conv))), ==, 31);
+  cb = purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), "user29@contoso.com");
+  g_assert_cmpstr (cb->alias, ==, "User 29");
+
+  /* removed elsewhere: the member list is read again */
+  g_assert_true (fake_graph_remove_member (fg, id, "user00@contoso.com", "user29@contoso.com"));
+  wait_user (conv, "user29@contoso.com", FALSE);
+  g_assert_cmpuint (fake_graph_count (fg, "GET", path), >=, 2);
+  g_assert_cmpuint (g_list_length (purple_conv_chat_get_users (PURPLE_CONV_CHAT (conv))), ==, 30);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Mentions                                                                                    */
 
@@ -694,6 +736,7 @@ main (int argc, char **argv)
   tb_add ("/members/kick-by-email", test_kick_by_email);
   tb_add ("/members/members-command", test_members_command);
   tb_add ("/members/leave", test_leave);
+  tb_add ("/members/more-than-25", test_more_than_25_members);
   tb_add ("/members/mentions-in-chat", test_mentions_in_chat);
   tb_add ("/members/everyone-refused-in-im", test_everyone_refused_in_im);
   tb_add ("/members/unknown-mention-in-im", test_unknown_mention_in_im);
