@@ -36,6 +36,7 @@ typedef struct {
   GPtrArray *all_members; /* TgMember*: every member, when the chat list could not say (see
                            * members_truncated); NULL otherwise */
   gboolean fetching_members;
+  gboolean members_stale;  /* they changed while being fetched: fetch again */
 } ConvData;
 
 /* purple chat ids: unique in the process (libpurple only needs them unique per connection). */
@@ -340,6 +341,8 @@ typedef struct {
   char *chat_id;
 } MembersFetch;
 
+static void fetch_all_members (TgpAccount *ta, PurpleConversation *conv, const char *chat_id);
+
 static void
 on_all_members (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -365,6 +368,8 @@ on_all_members (GObject *source, GAsyncResult *result, gpointer data)
         }
       else
         purple_debug_warning (DBG, "members of %s: %s\n", mf->chat_id, error->message);
+      if (cd->members_stale)
+        fetch_all_members (mf->ta, conv, mf->chat_id);
     }
 out:
   if (members != NULL)
@@ -374,6 +379,25 @@ out:
   g_free (mf);
 }
 
+static void
+fetch_all_members (TgpAccount *ta, PurpleConversation *conv, const char *chat_id)
+{
+  ConvData *cd = conv_data (conv);
+  MembersFetch *mf;
+
+  if (cd->fetching_members)
+    {
+      cd->members_stale = TRUE;
+      return;
+    }
+  cd->fetching_members = TRUE;
+  cd->members_stale = FALSE;
+  mf = g_new0 (MembersFetch, 1);
+  mf->ta = tgp_account_ref (ta);
+  mf->chat_id = g_strdup (chat_id);
+  tg_members_list_async (ta->graph, chat_id, ta->cancellable, on_all_members, mf);
+}
+
 /* The participants follow the chat's members: at once from the chat list, or — when that list
  * may be cut short — from the whole member list, fetched when not known yet or, with
  * `changed` (members changed elsewhere), again. */
@@ -381,7 +405,6 @@ static void
 follow_members (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, gboolean changed)
 {
   ConvData *cd = conv_data (conv);
-  MembersFetch *mf;
 
   if (!chat->members_known)
     return;
@@ -395,13 +418,7 @@ follow_members (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, gb
     update_participants (ta, conv, chat->members);   /* the first 25 meanwhile */
   else if (!changed)
     return;
-  if (cd->fetching_members)
-    return;
-  cd->fetching_members = TRUE;
-  mf = g_new0 (MembersFetch, 1);
-  mf->ta = tgp_account_ref (ta);
-  mf->chat_id = g_strdup (chat->id);
-  tg_members_list_async (ta->graph, chat->id, ta->cancellable, on_all_members, mf);
+  fetch_all_members (ta, conv, chat->id);
 }
 
 /* The chat's conversation, opened (or re-joined) when needed, with title, topic and
