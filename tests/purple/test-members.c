@@ -594,6 +594,31 @@ test_mentions_in_chat (void)
   tb_wait_event (TB_EV_WRITE, "Bob Jones");
 }
 
+/* Incoming: a mention of me, and of everyone, highlight the line; one of someone else does not. */
+static void
+test_incoming_mentions_highlight (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *id = group_chat (fg, "Plans");
+  const char *me[] = { ME, NULL };
+  const char *everyone[] = { "everyone", NULL };
+  const char *carol[] = { CAROL, NULL };
+  PurpleAccount *acc = connect_and_sync (fg);
+  TbEvent *ev;
+
+  join_and_wait (acc, id);
+  tb_events_mark ();
+  fake_graph_inject_mention_message (fg, id, BOB, "<at id=\"0\">Alice</at> first", me);
+  fake_graph_inject_mention_message (fg, id, BOB, "<at id=\"0\">Everyone</at> second", everyone);
+  fake_graph_inject_mention_message (fg, id, BOB, "<at id=\"0\">Carol</at> third", carol);
+  ev = tb_wait_event (TB_EV_WRITE, "first");
+  g_assert_true (ev->flags & PURPLE_MESSAGE_NICK);
+  ev = tb_wait_event (TB_EV_WRITE, "second");
+  g_assert_true (ev->flags & PURPLE_MESSAGE_NICK);
+  ev = tb_wait_event (TB_EV_WRITE, "third");
+  g_assert_false (ev->flags & PURPLE_MESSAGE_NICK);
+}
+
 static void
 test_everyone_refused_in_im (void)
 {
@@ -738,6 +763,7 @@ main (int argc, char **argv)
   tb_add ("/members/leave", test_leave);
   tb_add ("/members/more-than-25", test_more_than_25_members);
   tb_add ("/members/mentions-in-chat", test_mentions_in_chat);
+  tb_add ("/members/incoming-mentions-highlight", test_incoming_mentions_highlight);
   tb_add ("/members/everyone-refused-in-im", test_everyone_refused_in_im);
   tb_add ("/members/unknown-mention-in-im", test_unknown_mention_in_im);
   tb_add ("/members/topic-from-third-page", test_topic_from_third_page);
