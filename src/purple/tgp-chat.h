@@ -1,7 +1,8 @@
 /* tgp-chat — Teams group and meeting chats as purple chat conversations.
  *
  * Owns: joining (by chat id, or by a topic resolved over every known chat), the participant list
- * (named by lower-case UPN/email, aliased to display names), sending (echoed once; the poller is
+ * (named by lower-case UPN/email, aliased to display names; read from the whole member list when
+ * the chat list shows Graph's cap of 25), sending (echoed once; the poller is
  * told so that it does not deliver the message again), incoming messages and system events of
  * group chats (rendered by tgp-message), the topic (shown, followed, set), leaving the window
  * without leaving the Teams chat, and the room list of joined group chats.

@@ -42,7 +42,8 @@ req_free (Req *req)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Req, req_free)
 
-/* The people named in `text`: separated by commas, semicolons or white space. */
+/* The people named in `text`: separated by commas, semicolons or white space; a leading '@'
+ * (typed as for a mention) is dropped. */
 static char **
 split_users (const char *text)
 {
@@ -50,8 +51,12 @@ split_users (const char *text)
   GPtrArray *users = g_ptr_array_new ();
 
   for (guint i = 0; parts != NULL && parts[i] != NULL; i++)
-    if (*parts[i] != '\0')
-      g_ptr_array_add (users, g_strdup (parts[i]));
+    {
+      const char *name = parts[i][0] == '@' ? parts[i] + 1 : parts[i];
+
+      if (*name != '\0')
+        g_ptr_array_add (users, g_strdup (name));
+    }
   g_ptr_array_add (users, NULL);
   return (char **) g_ptr_array_free (users, FALSE);
 }

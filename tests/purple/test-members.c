@@ -385,7 +385,7 @@ test_invite (void)
   FakeRequest *r;
 
   tb_events_mark ();
-  run_command (conv, "invite Dave@contoso.com");
+  run_command (conv, "invite @Dave@contoso.com");   /* typed as for a mention */
   wait_count (fg, "POST", path, 1);
   r = gf_last_request (fg, "POST", path);
   body = gf_request_body (r, &keep);
