@@ -637,6 +637,41 @@ test_everyone_refused_in_im (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 0);
 }
 
+/* @<user id> as bitlbee sends it (raw) and as Pidgin does (escaped), in a one-on-one chat. */
+static void
+test_mention_by_id_in_im (void)
+{
+  FakeGraph *fg = new_tenant ();
+  const char *one[] = { BOB, NULL };
+  const char *bob_id = fake_graph_user_id (fg, BOB);
+  g_autofree char *raw = g_strdup_printf ("ok <%s>? not a mention; @<%s> is", bob_id, bob_id);
+  g_autofree char *escaped = g_strdup_printf ("and @&lt;%s&gt;", bob_id);
+  PurpleAccount *acc;
+  g_autoptr (JsonNode) keep = NULL;
+  g_autoptr (JsonNode) keep2 = NULL;
+  JsonObject *body;
+  JsonArray *mentions;
+
+  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  acc = connect_and_sync (fg);
+  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), raw);
+  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats/*/messages"), &keep);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
+                                                  "contentType"), ==, "html");
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
+                                                           "content"),
+                            "not a mention; <at id=\"0\">Bob Jones</at> is"));
+  mentions = json_object_get_array_member (body, "mentions");
+  g_assert_cmpuint (json_array_get_length (mentions), ==, 1);
+
+  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), escaped);
+  wait_count (fg, "POST", "/v1.0/chats/*/messages", 2);
+  body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats/*/messages"), &keep2);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
+                                                  "content"), ==, "and <at id=\"0\">Bob Jones</at>");
+}
+
 static void
 test_unknown_mention_in_im (void)
 {
@@ -765,6 +800,7 @@ main (int argc, char **argv)
   tb_add ("/members/mentions-in-chat", test_mentions_in_chat);
   tb_add ("/members/incoming-mentions-highlight", test_incoming_mentions_highlight);
   tb_add ("/members/everyone-refused-in-im", test_everyone_refused_in_im);
+  tb_add ("/members/mention-by-id-in-im", test_mention_by_id_in_im);
   tb_add ("/members/unknown-mention-in-im", test_unknown_mention_in_im);
   tb_add ("/members/topic-from-third-page", test_topic_from_third_page);
   tb_add ("/members/ambiguous-topic-listed", test_ambiguous_topic_listed);
