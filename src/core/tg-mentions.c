@@ -292,6 +292,28 @@ tg_mentions_build (const char *html, GPtrArray *tokens, GHashTable *users, const
   return g_string_free (out, FALSE);
 }
 
+static gboolean
+tokens_have_everyone (GPtrArray *tokens)
+{
+  for (guint i = 0; i < tokens->len; i++)
+    if (((TgMentionToken *) g_ptr_array_index (tokens, i))->kind == TG_MENTION_EVERYONE)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+tg_mentions_has_everyone (const char *content, gboolean is_html)
+{
+  g_autofree char *html = NULL;
+  g_autoptr (GPtrArray) tokens = NULL;
+
+  if (content == NULL || strchr (content, '@') == NULL)
+    return FALSE;
+  html = is_html ? g_strdup (content) : tg_markup_from_text (content);
+  tokens = tg_mentions_scan (html);
+  return tokens_have_everyone (tokens);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Resolving and sending                                                                       */
 
@@ -427,18 +449,17 @@ tg_mentions_send_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
   s->html = is_html ? g_strdup (s->content) : tg_markup_from_text (s->content);
   s->tokens = tg_mentions_scan (s->html);
   s->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tg_user_free);
+  if (!group_chat && tokens_have_everyone (s->tokens))
+    {
+      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
+      g_object_unref (task);
+      return;
+    }
   asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < s->tokens->len; i++)
     {
       const TgMentionToken *t = g_ptr_array_index (s->tokens, i);
 
-      if (t->kind == TG_MENTION_EVERYONE && !group_chat)
-        {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
-                                   "@everyone works only in group chats");
-          g_object_unref (task);
-          return;
-        }
       if (t->kind == TG_MENTION_USER)
         g_hash_table_add (asked, user_key (t->ref));
     }

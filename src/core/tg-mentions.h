@@ -42,6 +42,12 @@ GPtrArray *tg_mentions_scan (const char *html);
 char *tg_mentions_build (const char *html, GPtrArray *tokens, GHashTable *users,
                          const char *chat_id, JsonArray **mentions_out);
 
+/* TRUE when `content` (Teams html when is_html, else plain text) mentions @everyone: a
+ * one-on-one chat refuses it before anything is sent (even before the chat is created). */
+gboolean tg_mentions_has_everyone (const char *content, gboolean is_html);
+/* The message of that refusal. */
+#define TG_MENTIONS_EVERYONE_REFUSED "@everyone works only in group chats"
+
 /* Sends `content` (is_html: Teams html, else plain text) to `chat_id` with its mentions:
  * resolves each distinct user token (through the cache of `refs`), builds, and POSTs
  * (tg_chats_send_message_async). Without tokens it is one plain send. `group_chat` FALSE and an

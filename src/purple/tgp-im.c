@@ -431,6 +431,26 @@ try_command (TgpAccount *ta, const char *who, const char *message)
   return TRUE;
 }
 
+/* @everyone has no meaning in a one-on-one chat: refused before anything is sent (a chat that
+ * does not exist yet is not even created). */
+static gboolean
+refuse_everyone (TgpAccount *ta, const char *who, const char *message)
+{
+  gboolean is_html = FALSE;
+#ifdef HAVE_TG_MARKUP
+  g_autofree char *content = tg_markup_to_teams (message, &is_html);
+#else
+  g_autofree char *content = purple_markup_strip_html (message);
+#endif
+  g_autoptr (GError) error = NULL;
+
+  if (!tg_mentions_has_everyone (content, is_html))
+    return FALSE;
+  error = g_error_new_literal (TG_ERROR, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
+  write_error (ta, who, message, error);
+  return TRUE;
+}
+
 int
 tgp_im_send (PurpleConnection *gc, const char *who, const char *message, PurpleMessageFlags flags)
 {
@@ -447,6 +467,8 @@ tgp_im_send (PurpleConnection *gc, const char *who, const char *message, PurpleM
 
   key = g_utf8_strdown (who, -1);
   g_strstrip (key);
+  if (refuse_everyone (ta, key, message))
+    return 0;
   ob = g_hash_table_lookup (ta->im->outboxes, key);
   if (ob == NULL)
     {

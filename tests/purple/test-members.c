@@ -633,8 +633,18 @@ test_everyone_refused_in_im (void)
   purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), "@everyone look");
   ev = tb_wait_event (TB_EV_WRITE, "@everyone works only in group chats");
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
-  tb_run_for (50);
-  g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 0);
+  g_assert_nonnull (strstr (ev->text, "was not sent"));
+  g_assert_nonnull (strstr (ev->text, "@everyone look"));
+
+  /* with someone who has no chat yet: not even the chat is created */
+  tb_events_mark ();
+  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, DAVE)), "hi <b>@Everyone</b>");
+  tb_wait_event (TB_EV_WRITE, "@everyone works only in group chats");
+  /* and a message after it goes as usual, so nothing was queued before it */
+  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), "fine");
+  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats"), ==, 0);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 1);
 }
 
 /* @<user id> as bitlbee sends it (raw) and as Pidgin does (escaped), in a one-on-one chat. */

@@ -96,6 +96,17 @@ test_scan_unicode (void)
   check_scan ("@bob@contoso.com—@everyone", "[bob@contoso.com|@bob@contoso.com] [everyone|@everyone]");
 }
 
+static void
+test_has_everyone (void)
+{
+  g_assert_true (tg_mentions_has_everyone ("hi @everyone", FALSE));
+  g_assert_true (tg_mentions_has_everyone ("<b>@EVERYONE</b>", TRUE));
+  g_assert_false (tg_mentions_has_everyone ("<code>@everyone</code>", TRUE));
+  g_assert_false (tg_mentions_has_everyone ("everyone@contoso.com", FALSE));
+  g_assert_false (tg_mentions_has_everyone ("@bob@contoso.com", FALSE));
+  g_assert_false (tg_mentions_has_everyone (NULL, FALSE));
+}
+
 /* ---- building ---- */
 
 static TgUser *
@@ -367,6 +378,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mentions/scan/ids-and-everyone", test_scan_ids_and_everyone);
   g_test_add_func ("/mentions/scan/skips-markup", test_scan_skips_markup);
   g_test_add_func ("/mentions/scan/unicode", test_scan_unicode);
+  g_test_add_func ("/mentions/scan/has-everyone", test_has_everyone);
   g_test_add_func ("/mentions/build/order-and-duplicates", test_build_order_and_duplicates);
   g_test_add_func ("/mentions/build/escapes-names", test_build_escapes_names);
   g_test_add_func ("/mentions/build/unicode-names", test_build_unicode_names);
