@@ -315,7 +315,19 @@ tg_mentions_has_everyone (const char *content, gboolean is_html)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Resolving and sending                                                                       */
+/* Resolving (get_mentions)                                                                    */
+
+void
+tg_mentions_prepared_free (TgMentionsPrepared *p)
+{
+  if (p == NULL)
+    return;
+  g_free (p->content);
+  if (p->mentions != NULL)
+    json_array_unref (p->mentions);
+  g_strfreev (p->unresolved);
+  g_free (p);
+}
 
 typedef struct {
   TgRefs *refs;
@@ -325,9 +337,172 @@ typedef struct {
   char *html;              /* content as Teams html */
   GPtrArray *tokens;
   GHashTable *users;       /* lower-case ref → TgUser* (owned) */
-  GPtrArray *unresolved;   /* char*, NULL-terminated once finished */
+  GPtrArray *unresolved;   /* char* */
   guint pending;
   GError *cancelled;
+} Prepare;
+
+static void
+prepare_free (gpointer p)
+{
+  Prepare *pr = p;
+
+  tg_refs_unref (pr->refs);
+  g_free (pr->chat_id);
+  g_free (pr->content);
+  g_free (pr->html);
+  if (pr->tokens != NULL)
+    g_ptr_array_unref (pr->tokens);
+  if (pr->users != NULL)
+    g_hash_table_destroy (pr->users);
+  g_ptr_array_unref (pr->unresolved);
+  g_clear_error (&pr->cancelled);
+  g_free (pr);
+}
+
+/* Returns the result: the built html and mentions, or the content as given when nothing was
+ * resolved (no tokens at all: html NULL). */
+static void
+prepare_return (GTask *task)
+{
+  Prepare *pr = g_task_get_task_data (task);
+  TgMentionsPrepared *out;
+  JsonArray *mentions = NULL;
+  g_autofree char *html = NULL;
+
+  if (pr->cancelled != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&pr->cancelled));
+      g_object_unref (task);
+      return;
+    }
+  out = g_new0 (TgMentionsPrepared, 1);
+  if (pr->html != NULL)
+    html = tg_mentions_build (pr->html, pr->tokens, pr->users, pr->chat_id, &mentions);
+  if (mentions != NULL)
+    {
+      out->content = g_steal_pointer (&html);
+      out->is_html = TRUE;
+      out->mentions = mentions;
+    }
+  else
+    {
+      out->content = g_strdup (pr->content);   /* nothing resolved: as typed */
+      out->is_html = pr->is_html;
+    }
+  g_ptr_array_add (pr->unresolved, NULL);
+  out->unresolved = (char **) g_ptr_array_free (g_steal_pointer (&pr->unresolved), FALSE);
+  pr->unresolved = g_ptr_array_new_with_free_func (g_free);
+  g_task_return_pointer (task, out, (GDestroyNotify) tg_mentions_prepared_free);
+  g_object_unref (task);
+}
+
+typedef struct {
+  GTask *task;
+  char *key;
+} Pending;
+
+static void
+on_user (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Pending *pd = data;
+  GTask *task = pd->task;
+  Prepare *pr = g_task_get_task_data (task);
+  GError *error = NULL;
+  TgUser *user = tg_refs_resolve_user_finish (pr->refs, result, &error);
+
+  if (user != NULL)
+    g_hash_table_replace (pr->users, g_steal_pointer (&pd->key), user);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (pr->cancelled == NULL)
+        pr->cancelled = g_steal_pointer (&error);
+    }
+  else
+    g_ptr_array_add (pr->unresolved, g_strdup (error->message));
+  g_clear_error (&error);
+  g_free (pd->key);
+  g_free (pd);
+  if (--pr->pending == 0)
+    prepare_return (task);
+}
+
+void
+tg_mentions_prepare_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
+                           const char *content, gboolean is_html, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  Prepare *pr = g_new0 (Prepare, 1);
+  g_autoptr (GHashTable) asked = NULL;
+
+  g_task_set_source_tag (task, tg_mentions_prepare_async);
+  pr->refs = tg_refs_ref (refs);
+  pr->chat_id = g_strdup (chat_id);
+  pr->content = g_strdup (content != NULL ? content : "");
+  pr->is_html = is_html;
+  pr->unresolved = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, pr, prepare_free);
+  if (strchr (pr->content, '@') == NULL)
+    {
+      prepare_return (task);   /* nothing that could be a mention: no work, no request */
+      return;
+    }
+  pr->html = is_html ? g_strdup (pr->content) : tg_markup_from_text (pr->content);
+  pr->tokens = tg_mentions_scan (pr->html);
+  pr->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tg_user_free);
+  if (!group_chat && tokens_have_everyone (pr->tokens))
+    {
+      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
+      g_object_unref (task);
+      return;
+    }
+  asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < pr->tokens->len; i++)
+    {
+      const TgMentionToken *t = g_ptr_array_index (pr->tokens, i);
+
+      if (t->kind == TG_MENTION_USER)
+        g_hash_table_add (asked, user_key (t->ref));
+    }
+  if (g_hash_table_size (asked) == 0)
+    {
+      prepare_return (task);
+      return;
+    }
+  /* All refs are asked for at once (GTask delivers every answer from the main loop, so none
+   * comes before the last request is out); the last answer builds the result. */
+  pr->pending = g_hash_table_size (asked);
+  {
+    GHashTableIter it;
+    gpointer key;
+
+    g_hash_table_iter_init (&it, asked);
+    while (g_hash_table_iter_next (&it, &key, NULL))
+      {
+        Pending *pd = g_new0 (Pending, 1);
+
+        pd->task = task;
+        pd->key = g_strdup (key);
+        tg_refs_resolve_user_async (refs, key, cancellable, on_user, pd);
+      }
+  }
+}
+
+TgMentionsPrepared *
+tg_mentions_prepare_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sending                                                                                     */
+
+typedef struct {
+  TgRefs *refs;
+  char *chat_id;
+  char **unresolved;
 } Send;
 
 static void
@@ -337,14 +512,7 @@ send_free (gpointer p)
 
   tg_refs_unref (s->refs);
   g_free (s->chat_id);
-  g_free (s->content);
-  g_free (s->html);
-  if (s->tokens != NULL)
-    g_ptr_array_unref (s->tokens);
-  if (s->users != NULL)
-    g_hash_table_destroy (s->users);
-  g_ptr_array_unref (s->unresolved);
-  g_clear_error (&s->cancelled);
+  g_strfreev (s->unresolved);
   g_free (s);
 }
 
@@ -364,65 +532,23 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
-post (GTask *task, const char *content, gboolean is_html, JsonArray *mentions)
+on_prepared (GObject *source, GAsyncResult *result, gpointer data)
 {
+  GTask *task = data;
   Send *s = g_task_get_task_data (task);
+  GError *error = NULL;
+  TgMentionsPrepared *p = tg_mentions_prepare_finish (result, &error);
 
-  tg_chats_send_message_async (tg_refs_graph (s->refs), s->chat_id, content, is_html, mentions,
-                               g_task_get_cancellable (task), on_sent, task);
-}
-
-static void
-build_and_post (GTask *task)
-{
-  Send *s = g_task_get_task_data (task);
-  JsonArray *mentions = NULL;
-  g_autofree char *html = NULL;
-
-  if (s->cancelled != NULL)
+  if (p == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&s->cancelled));
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
-  html = tg_mentions_build (s->html, s->tokens, s->users, s->chat_id, &mentions);
-  if (mentions == NULL)
-    post (task, s->content, s->is_html, NULL);   /* nothing resolved: as typed */
-  else
-    {
-      post (task, html, TRUE, mentions);
-      json_array_unref (mentions);
-    }
-}
-
-typedef struct {
-  GTask *task;
-  char *key;
-} Pending;
-
-static void
-on_user (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Pending *pd = data;
-  GTask *task = pd->task;
-  Send *s = g_task_get_task_data (task);
-  GError *error = NULL;
-  TgUser *user = tg_refs_resolve_user_finish (s->refs, result, &error);
-
-  if (user != NULL)
-    g_hash_table_replace (s->users, g_steal_pointer (&pd->key), user);
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      if (s->cancelled == NULL)
-        s->cancelled = g_steal_pointer (&error);
-    }
-  else
-    g_ptr_array_add (s->unresolved, g_strdup (error->message));
-  g_clear_error (&error);
-  g_free (pd->key);
-  g_free (pd);
-  if (--s->pending == 0)
-    build_and_post (task);
+  s->unresolved = g_steal_pointer (&p->unresolved);
+  tg_chats_send_message_async (tg_refs_graph (s->refs), s->chat_id, p->content, p->is_html,
+                               p->mentions, g_task_get_cancellable (task), on_sent, task);
+  tg_mentions_prepared_free (p);
 }
 
 void
@@ -432,58 +558,13 @@ tg_mentions_send_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Send *s = g_new0 (Send, 1);
-  g_autoptr (GHashTable) asked = NULL;
 
   g_task_set_source_tag (task, tg_mentions_send_async);
   s->refs = tg_refs_ref (refs);
   s->chat_id = g_strdup (chat_id);
-  s->content = g_strdup (content != NULL ? content : "");
-  s->is_html = is_html;
-  s->unresolved = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, s, send_free);
-  if (strchr (s->content, '@') == NULL)
-    {
-      post (task, s->content, is_html, NULL);
-      return;
-    }
-  s->html = is_html ? g_strdup (s->content) : tg_markup_from_text (s->content);
-  s->tokens = tg_mentions_scan (s->html);
-  s->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tg_user_free);
-  if (!group_chat && tokens_have_everyone (s->tokens))
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
-      g_object_unref (task);
-      return;
-    }
-  asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < s->tokens->len; i++)
-    {
-      const TgMentionToken *t = g_ptr_array_index (s->tokens, i);
-
-      if (t->kind == TG_MENTION_USER)
-        g_hash_table_add (asked, user_key (t->ref));
-    }
-  if (g_hash_table_size (asked) == 0)
-    {
-      build_and_post (task);
-      return;
-    }
-  /* All refs are asked for at once; the last answer builds and posts. */
-  s->pending = g_hash_table_size (asked);
-  {
-    GHashTableIter it;
-    gpointer key;
-
-    g_hash_table_iter_init (&it, asked);
-    while (g_hash_table_iter_next (&it, &key, NULL))
-      {
-        Pending *pd = g_new0 (Pending, 1);
-
-        pd->task = task;
-        pd->key = g_strdup (key);
-        tg_refs_resolve_user_async (refs, key, cancellable, on_user, pd);
-      }
-  }
+  tg_mentions_prepare_async (refs, chat_id, group_chat, content, is_html, cancellable,
+                             on_prepared, task);
 }
 
 TgMessage *
@@ -493,12 +574,8 @@ tg_mentions_send_finish (GAsyncResult *result, char ***unresolved_out, GError **
   if (unresolved_out != NULL)
     {
       Send *s = g_task_get_task_data (G_TASK (result));
-      GPtrArray *copy = g_ptr_array_new ();
 
-      for (guint i = 0; i < s->unresolved->len; i++)
-        g_ptr_array_add (copy, g_strdup (g_ptr_array_index (s->unresolved, i)));
-      g_ptr_array_add (copy, NULL);
-      *unresolved_out = (char **) g_ptr_array_free (copy, FALSE);
+      *unresolved_out = s->unresolved != NULL ? g_strdupv (s->unresolved) : g_new0 (char *, 1);
     }
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -8,8 +8,8 @@
  * names, html-escaped. A token is only a mention where it starts a word (so "bob@contoso.com"
  * in a sentence stays an address), never inside tags, links or code.
  *
- * The scanner and the builder are pure; tg_mentions_send_async resolves the users through
- * tg-refs and sends. `@everyone` in a one-on-one chat is refused (nothing is sent); a mention
+ * The scanner and the builder are pure; tg_mentions_prepare_async (get_mentions) resolves the
+ * users through tg-refs, tg_mentions_send_async also sends. `@everyone` in a one-on-one chat is refused (nothing is sent); a mention
  * that cannot be resolved stays plain text and is reported to the caller.
  */
 #pragma once
@@ -48,10 +48,30 @@ gboolean tg_mentions_has_everyone (const char *content, gboolean is_html);
 /* The message of that refusal. */
 #define TG_MENTIONS_EVERYONE_REFUSED "@everyone works only in group chats"
 
-/* Sends `content` (is_html: Teams html, else plain text) to `chat_id` with its mentions:
- * resolves each distinct user token (through the cache of `refs`), builds, and POSTs
- * (tg_chats_send_message_async). Without tokens it is one plain send. `group_chat` FALSE and an
- * @everyone → TG_ERROR_BAD_REQUEST, nothing sent. */
+/* get_mentions: `content` as it will be sent. content/is_html: the Teams html with <at>
+ * elements and `mentions` (Graph's array; NULL when nothing became a mention, content then being
+ * the input as given); unresolved: one line per mention left as plain text (NULL-terminated,
+ * never NULL). */
+typedef struct {
+  char *content;
+  gboolean is_html;
+  JsonArray *mentions;
+  char **unresolved;
+} TgMentionsPrepared;
+void tg_mentions_prepared_free (TgMentionsPrepared *prepared);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgMentionsPrepared, tg_mentions_prepared_free)
+
+/* Resolves each distinct user token of `content` (is_html: Teams html, else plain text) through
+ * the cache of `refs`, all at once, and builds. `group_chat` FALSE and an @everyone →
+ * TG_ERROR_BAD_REQUEST. No '@' at all: no request. */
+void tg_mentions_prepare_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
+                                const char *content, gboolean is_html, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+TgMentionsPrepared *tg_mentions_prepare_finish (GAsyncResult *result, GError **error);
+
+/* tg_mentions_prepare_async, then POST /chats/{id}/messages (tg_chats_send_message_async) with
+ * what it built. Without tokens it is one plain send. `group_chat` FALSE and an @everyone →
+ * TG_ERROR_BAD_REQUEST, nothing sent. */
 void tg_mentions_send_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
                              const char *content, gboolean is_html, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);

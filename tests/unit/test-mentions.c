@@ -321,6 +321,31 @@ test_send_mentions (void)
   send_fx_clear (&s);
 }
 
+/* get_mentions alone: resolves and builds, sends nothing. */
+static void
+test_prepare (void)
+{
+  SendFx s = { 0 };
+  GError *error = NULL;
+  GfWait w = { 0 };
+  g_autoptr (TgMentionsPrepared) p = NULL;
+
+  send_fx_init (&s);
+  tg_mentions_prepare_async (s.refs, s.group_id, TRUE, "@nobody@contoso.com, @bob@contoso.com",
+                             FALSE, NULL, gf_wait_cb, &w);
+  p = tg_mentions_prepare_finish (gf_wait (&w), &error);
+  gf_wait_clear (&w);
+  g_assert_no_error (error);
+  g_assert_true (p->is_html);
+  g_assert_cmpstr (p->content, ==, "@nobody@contoso.com, <at id=\"0\">Bob Jones</at>");
+  g_assert_cmpuint (json_array_get_length (p->mentions), ==, 1);
+  check_user_mention (p->mentions, 0, s.bob_id, "Bob Jones");
+  g_assert_cmpuint (g_strv_length (p->unresolved), ==, 1);
+  g_assert_nonnull (strstr (p->unresolved[0], "nobody@contoso.com"));
+  g_assert_cmpuint (fake_graph_count (s.fx->fg, "POST", "*"), ==, 0);
+  send_fx_clear (&s);
+}
+
 static void
 test_send_everyone_one_on_one (void)
 {
@@ -383,6 +408,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mentions/build/escapes-names", test_build_escapes_names);
   g_test_add_func ("/mentions/build/unicode-names", test_build_unicode_names);
   g_test_add_func ("/mentions/build/everyone-and-unresolved", test_build_everyone_and_unresolved);
+  g_test_add_func ("/mentions/prepare", test_prepare);
   g_test_add_func ("/mentions/send/mentions", test_send_mentions);
   g_test_add_func ("/mentions/send/everyone-one-on-one", test_send_everyone_one_on_one);
   g_test_add_func ("/mentions/send/unresolved", test_send_unresolved);
