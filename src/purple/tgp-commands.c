@@ -360,7 +360,8 @@ static const TgpCommand commands[] = {
     "with the history shared. In an instant message: start a group chat with this person and "
     "them." },
   { "kick", "s", IN_CHAT, cmd_kick,
-    "kick <user>:  Remove someone (e-mail address or user id) from this Teams group chat." },
+    "kick <user> [reason]:  Remove someone (e-mail address or user id) from this Teams group "
+    "chat (Teams keeps no reason)." },
   { "members", "", IN_CHAT, cmd_members,
     "members:  List the members of this Teams group chat with their roles." },
   { "leave", "", IN_CHAT, cmd_leave,

@@ -339,7 +339,9 @@ tgp_members_kick_command (PurpleConversation *conv, const char *text, char **err
   g_auto (GStrv) users = split_users (text);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
-  if (users[0] == NULL || users[1] != NULL)
+  /* Words after the user are a reason (IRC's KICK has one, bitlbee passes it on): Teams keeps
+   * none. */
+  if (users[0] == NULL)
     {
       *error = g_strdup ("Usage: /kick <user> — an e-mail address or user id.");
       return FALSE;

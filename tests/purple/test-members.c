@@ -434,7 +434,7 @@ test_kick_by_email (void)
 
   fake_graph_clear_log (fg);
   tb_events_mark ();
-  run_command (conv, "kick CAROL@contoso.com");
+  run_command (conv, "kick CAROL@contoso.com off topic");   /* a reason, as IRC sends one */
   wait_count (fg, "DELETE", "/v1.0/chats/*/members/*", 1);
   del = gf_last_request (fg, "DELETE", "/v1.0/chats/*/members/*");
   g_assert_cmpuint (del->status, ==, 204);
