@@ -7,6 +7,8 @@
 #include "core/tg-error.h"
 #include "core/tg-hosted.h"
 #include "core/tg-json.h"
+#include "core/tg-members.h"
+#include "core/tg-refs.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
 
@@ -142,7 +144,6 @@ typedef struct
   char *me_id;
   char *recipient;
   TgUser *user;
-  gboolean tried_mail_filter;
 } Op;
 
 static void
@@ -486,8 +487,6 @@ tg_chats_list_messages_finish (TgGraph *graph, GAsyncResult *result, char **next
 /* ------------------------------------------------------------------------------------------ */
 /* create_one_on_one */
 
-static void resolve_recipient (GTask *task);
-
 static gboolean
 same_id (const char *a, const char *b)
 {
@@ -527,25 +526,6 @@ on_chat_created (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
-add_owner_member (JsonBuilder *b, TgGraph *graph, const char *user_id)
-{
-  g_autofree char *bind = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "@odata.type");
-  json_builder_add_string_value (b, "#microsoft.graph.aadUserConversationMember");
-  json_builder_set_member_name (b, "roles");
-  json_builder_begin_array (b);
-  json_builder_add_string_value (b, "owner");
-  json_builder_end_array (b);
-  /* Graph wants its own absolute users URL here, whatever our base URL is. */
-  bind = g_strdup_printf ("https://graph.microsoft.com/v1.0/users('%s')", user_id);
-  json_builder_set_member_name (b, "user@odata.bind");
-  json_builder_add_string_value (b, bind);
-  json_builder_end_object (b);
-}
-
-static void
 post_one_on_one (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
@@ -565,8 +545,9 @@ post_one_on_one (GTask *task)
   json_builder_add_string_value (b, "oneOnOne");
   json_builder_set_member_name (b, "members");
   json_builder_begin_array (b);
-  add_owner_member (b, op->graph, op->me_id);
-  add_owner_member (b, op->graph, op->user->id);
+  /* Both people own a one-on-one chat (its members are fixed anyway). */
+  tg_members_build_member (b, op->me_id, tg_members_roles_for (NULL, TRUE), NULL);
+  tg_members_build_member (b, op->user->id, tg_members_roles_for (NULL, TRUE), NULL);
   json_builder_end_array (b);
   json_builder_end_object (b);
   body = json_builder_get_root (b);
@@ -581,80 +562,25 @@ on_recipient (GObject *source, GAsyncResult *result, gpointer data)
   GTask *task = data;
   Op *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (op->graph, result, NULL, &error);
-  JsonObject *obj;
 
-  if (error != NULL)
-    {
-      /* An e-mail alias is not a UPN: GET /users/{alias} is 404, the mail filter finds it. */
-      if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND) && !op->tried_mail_filter &&
-          strchr (op->recipient, '@') != NULL)
-        {
-          g_error_free (error);
-          op->tried_mail_filter = TRUE;
-          resolve_recipient (task);
-          return;
-        }
-      if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
-        {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "No such user: %s",
-                                   op->recipient);
-          g_error_free (error);
-        }
-      else
-        g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  obj = tg_json_node_object (node);
-  if (op->tried_mail_filter)
-    {
-      JsonArray *value = tg_json_array (obj, "value");
-
-      if (tg_json_array_length (value) > 1)
-        {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_AMBIGUOUS,
-                                   "Several users have the address %s", op->recipient);
-          g_object_unref (task);
-          return;
-        }
-      obj = tg_json_array_object (value, 0);
-    }
-  op->user = tg_user_new_from_json (obj);
+  op->user = tg_refs_lookup_user_finish (result, &error);
   if (op->user == NULL)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "No such user: %s", op->recipient);
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
   post_one_on_one (task);
 }
 
+/* The one user resolver (tg-refs): id, UPN, or an e-mail alias through the mail filter. */
 static void
 resolve_recipient (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
 
-  if (!op->tried_mail_filter)
-    {
-      g_autofree char *escaped = g_uri_escape_string (op->recipient, "@", TRUE);
-
-      path = g_strdup_printf ("/users/%s?$select=id,displayName,userPrincipalName,mail", escaped);
-    }
-  else
-    {
-      g_autofree char *quoted = NULL, *filter = NULL, *escaped = NULL;
-      g_auto (GStrv) parts = g_strsplit (op->recipient, "'", -1);
-
-      quoted = g_strjoinv ("''", parts);
-      filter = g_strdup_printf ("mail eq '%s'", quoted);
-      escaped = g_uri_escape_string (filter, NULL, TRUE);
-      path = g_strdup_printf ("/users?$filter=%s&$select=id,displayName,userPrincipalName,mail",
-                              escaped);
-    }
-  tg_graph_send_async (op->graph, tg_call_new ("GET", path), g_task_get_cancellable (task),
-                       on_recipient, task);
+  tg_refs_lookup_user_async (op->graph, op->recipient, g_task_get_cancellable (task),
+                             on_recipient, task);
 }
 
 static void

@@ -146,7 +146,25 @@ tg_user_new_from_json (JsonObject *obj)
   user->user_principal_name = g_strdup (tg_json_string (obj, "userPrincipalName"));
   user->mail = g_strdup (tg_json_string (obj, "mail"));
   user->job_title = g_strdup (tg_json_string (obj, "jobTitle"));
+  user->user_type = g_strdup (tg_json_string (obj, "userType"));
   return user;
+}
+
+TgUser *
+tg_user_copy (const TgUser *user)
+{
+  TgUser *copy;
+
+  if (user == NULL)
+    return NULL;
+  copy = g_new0 (TgUser, 1);
+  copy->id = g_strdup (user->id);
+  copy->display_name = g_strdup (user->display_name);
+  copy->user_principal_name = g_strdup (user->user_principal_name);
+  copy->mail = g_strdup (user->mail);
+  copy->job_title = g_strdup (user->job_title);
+  copy->user_type = g_strdup (user->user_type);
+  return copy;
 }
 
 void
@@ -159,6 +177,7 @@ tg_user_free (TgUser *user)
   g_free (user->user_principal_name);
   g_free (user->mail);
   g_free (user->job_title);
+  g_free (user->user_type);
   g_free (user);
 }
 

@@ -33,9 +33,11 @@ typedef struct {
   char *user_principal_name;
   char *mail;
   char *job_title;
+  char *user_type;          /* "Member", "Guest" (userType), may be NULL */
 } TgUser;
 
 TgUser *tg_user_new_from_json (JsonObject *obj);    /* NULL when obj is NULL or has no id */
+TgUser *tg_user_copy (const TgUser *user);          /* NULL for NULL */
 void tg_user_free (TgUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgUser, tg_user_free)
 

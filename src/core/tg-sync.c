@@ -1059,6 +1059,11 @@ apply_full_list (Cycle *cycle, GPtrArray *chats)
             flags |= TG_SYNC_CHAT_TOPIC;
           if (!cs->chat->members_known || members_sig (cs->chat) != members_sig (chat))
             flags |= TG_SYNC_CHAT_MEMBERS;
+          /* lastUpdatedDateTime moves on renames and member changes; with the topic unchanged
+           * it was the members, even when the change is beyond the 25 that $expand=members
+           * shows (the adapter then reads the whole member list). */
+          else if (chat->last_updated > cs->last_updated && (flags & TG_SYNC_CHAT_TOPIC) == 0)
+            flags |= TG_SYNC_CHAT_MEMBERS;
         }
       if (cs->chat != NULL)
         tg_chat_unref (cs->chat);

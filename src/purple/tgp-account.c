@@ -5,6 +5,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-refs.h"
 #include "core/tg-url.h"
 #include "purple/tgp-avatars.h"
 #include "purple/tgp-blist.h"
@@ -427,6 +428,7 @@ void
 tgp_account_on_ready (TgpAccount *ta)
 {
   /* EXTEND HERE: start the buddy list, conversations, sync and presence modules. */
+  ta->refs = tg_refs_new (ta->graph);
   tgp_blist_start (ta);
   tgp_im_start (ta);
   tgp_avatars_start (ta);
@@ -447,6 +449,7 @@ tgp_account_on_close (TgpAccount *ta)
   tgp_avatars_stop (ta);
   tgp_im_stop (ta);
   tgp_blist_stop (ta);
+  g_clear_pointer (&ta->refs, tg_refs_unref);
 }
 
 void

@@ -88,6 +88,7 @@ struct _TgpAccount {
   struct _TgpAvatars *avatars;      /* tgp-avatars.c: buddy icon fetch queue */
   struct _TgpImages *images;        /* tgp-images.c: messages waiting for their images */
   struct _TgpReadstate *readstate;  /* tgp-readstate.c: what to mark read */
+  struct _TgRefs *refs;             /* core/tg-refs: users and chats as typed, resolved and cached */
 };
 
 TgpAccount *tgp_account_ref (TgpAccount *ta);

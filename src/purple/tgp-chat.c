@@ -16,6 +16,9 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
+#include "core/tg-members.h"
+#include "core/tg-mentions.h"
+#include "core/tg-refs.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-commands.h"
 #include "purple/tgp-images.h"
@@ -33,6 +36,10 @@ typedef struct {
   TgChat *chat;           /* the chat as last known (members included); may be NULL */
   GHashTable *own_ids;    /* ids of own messages already shown here */
   GQueue own_order;       /* the same ids, oldest first (owned by own_ids) */
+  GPtrArray *all_members; /* TgMember*: every member, when the chat list could not say (see
+                           * members_truncated); NULL otherwise */
+  gboolean fetching_members;
+  gboolean members_stale;  /* they changed while being fetched: fetch again */
 } ConvData;
 
 /* purple chat ids: unique in the process (libpurple only needs them unique per connection). */
@@ -50,6 +57,7 @@ conv_data_free (ConvData *cd)
     return;
   g_free (cd->chat_id);
   g_clear_pointer (&cd->chat, tg_chat_unref);
+  g_clear_pointer (&cd->all_members, g_ptr_array_unref);
   g_queue_clear (&cd->own_order);
   g_hash_table_destroy (cd->own_ids);
   g_free (cd);
@@ -257,20 +265,18 @@ update_topic (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, cons
     purple_conv_chat_set_topic (cc, who, chat->topic);
 }
 
-/* Makes the participant list equal to the chat's members (when known). */
+/* Makes the participant list equal to `members` (TgMember*). */
 static void
-update_participants (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat)
+update_participants (TgpAccount *ta, PurpleConversation *conv, GPtrArray *members)
 {
   PurpleConvChat *cc = PURPLE_CONV_CHAT (conv);
   g_autoptr (GHashTable) wanted = NULL;   /* name → member */
   GList *add = NULL, *add_flags = NULL, *remove = NULL;
 
-  if (!chat->members_known)
-    return;
   wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < chat->members->len; i++)
+  for (guint i = 0; i < members->len; i++)
     {
-      TgMember *m = g_ptr_array_index (chat->members, i);
+      TgMember *m = g_ptr_array_index (members, i);
       char *name = member_name (m);
 
       if (name != NULL)
@@ -323,6 +329,101 @@ remember_chat (PurpleConversation *conv, const TgChat *chat)
   cd->chat = tg_chat_ref ((TgChat *) chat);
 }
 
+/* Graph's chat list carries at most 25 members per chat ($expand=members): a chat listed with
+ * that many may have more, and its participants come from GET /chats/{id}/members instead. */
+#define EXPANDED_MEMBERS_MAX 25
+
+static gboolean
+members_truncated (const TgChat *chat)
+{
+  return chat->members->len >= EXPANDED_MEMBERS_MAX;
+}
+
+typedef struct {
+  TgpAccount *ta;
+  char *chat_id;
+} MembersFetch;
+
+static void fetch_all_members (TgpAccount *ta, PurpleConversation *conv, const char *chat_id);
+
+static void
+on_all_members (GObject *source, GAsyncResult *result, gpointer data)
+{
+  MembersFetch *mf = data;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *members = NULL;
+  PurpleConversation *conv;
+
+  if (tgp_account_is_closed (mf->ta))
+    goto out;
+  members = tg_members_list_finish (result, &error);
+  conv = tgp_chat_find_conversation (mf->ta, mf->chat_id);
+  if (conv != NULL)
+    {
+      ConvData *cd = conv_data (conv);
+
+      cd->fetching_members = FALSE;
+      if (members != NULL)
+        {
+          g_clear_pointer (&cd->all_members, g_ptr_array_unref);
+          cd->all_members = g_ptr_array_ref (members);
+          update_participants (mf->ta, conv, members);
+        }
+      else
+        purple_debug_warning (DBG, "members of %s: %s\n", mf->chat_id, error->message);
+      if (cd->members_stale)
+        fetch_all_members (mf->ta, conv, mf->chat_id);
+    }
+out:
+  if (members != NULL)
+    g_ptr_array_unref (members);
+  tgp_account_unref (mf->ta);
+  g_free (mf->chat_id);
+  g_free (mf);
+}
+
+static void
+fetch_all_members (TgpAccount *ta, PurpleConversation *conv, const char *chat_id)
+{
+  ConvData *cd = conv_data (conv);
+  MembersFetch *mf;
+
+  if (cd->fetching_members)
+    {
+      cd->members_stale = TRUE;
+      return;
+    }
+  cd->fetching_members = TRUE;
+  cd->members_stale = FALSE;
+  mf = g_new0 (MembersFetch, 1);
+  mf->ta = tgp_account_ref (ta);
+  mf->chat_id = g_strdup (chat_id);
+  tg_members_list_async (ta->graph, chat_id, ta->cancellable, on_all_members, mf);
+}
+
+/* The participants follow the chat's members: at once from the chat list, or — when that list
+ * may be cut short — from the whole member list, fetched when not known yet or, with
+ * `changed` (members changed elsewhere), again. */
+static void
+follow_members (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, gboolean changed)
+{
+  ConvData *cd = conv_data (conv);
+
+  if (!chat->members_known)
+    return;
+  if (!members_truncated (chat))
+    {
+      g_clear_pointer (&cd->all_members, g_ptr_array_unref);
+      update_participants (ta, conv, chat->members);
+      return;
+    }
+  if (cd->all_members == NULL)
+    update_participants (ta, conv, chat->members);   /* the first 25 meanwhile */
+  else if (!changed)
+    return;
+  fetch_all_members (ta, conv, chat->id);
+}
+
 /* The chat's conversation, opened (or re-joined) when needed, with title, topic and
  * participants up to date. A new conversation is named `name` (NULL: the chat id); a left one
  * is re-joined under its name. NULL when the connection is gone. */
@@ -355,7 +456,7 @@ open_conversation (TgpAccount *ta, const TgChat *chat, const char *name)
   if (chat->members_known)
     remember_chat (conv, chat);
   update_topic (ta, conv, chat, NULL);
-  update_participants (ta, conv, chat);
+  follow_members (ta, conv, chat, FALSE);
   return conv;
 }
 
@@ -365,6 +466,36 @@ tgp_chat_conversation_if_open (TgpAccount *ta, const TgChat *chat)
   if (tgp_account_is_closed (ta) || chat == NULL || find_conv (ta, chat->id) == NULL)
     return NULL;
   return open_conversation (ta, chat, NULL);
+}
+
+PurpleConversation *
+tgp_chat_find_conversation (TgpAccount *ta, const char *chat_id)
+{
+  PurpleConversation *conv = ta != NULL && !tgp_account_is_closed (ta) ? find_conv (ta, chat_id) : NULL;
+
+  return conv_is_joined (conv) ? conv : NULL;
+}
+
+PurpleConversation *
+tgp_chat_open (TgpAccount *ta, const TgChat *chat)
+{
+  PurpleConversation *conv;
+
+  if (chat == NULL || chat->type == TG_CHAT_TYPE_ONE_ON_ONE)
+    return NULL;
+  conv = open_conversation (ta, chat, NULL);
+  if (conv != NULL)
+    purple_conversation_present (conv);
+  return conv;
+}
+
+void
+tgp_chat_write_notice (PurpleConversation *conv, const char *text, gboolean error)
+{
+  if (error)
+    conv_write_error (conv, text);
+  else
+    conv_write_system (conv, text, PURPLE_MESSAGE_NO_LOG);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -437,7 +568,7 @@ tgp_chat_on_chat_changed (TgpAccount *ta, const TgSyncChatChange *change)
   if (chat->members_known)
     remember_chat (conv, chat);
   update_topic (ta, conv, chat, NULL);
-  update_participants (ta, conv, chat);
+  follow_members (ta, conv, chat, TRUE);
 }
 
 void
@@ -479,15 +610,22 @@ tgp_chat_get_cb_alias (PurpleConnection *gc, int id, const char *who)
   TgpAccount *ta = tgp_account_from_gc (gc);
   PurpleConversation *conv = ta != NULL ? purple_find_chat (gc, id) : NULL;
   const TgChat *chat;
+  GPtrArray *members;
 
   if (conv == NULL || who == NULL)
     return NULL;
-  chat = known_chat (ta, conv, tgp_chat_conv_chat_id (conv));
-  if (chat == NULL)
+  {
+    ConvData *cd = purple_conversation_get_data (conv, CONV_DATA_KEY);
+
+    chat = known_chat (ta, conv, tgp_chat_conv_chat_id (conv));
+    members = cd != NULL && cd->all_members != NULL ? cd->all_members
+              : chat != NULL ? chat->members : NULL;
+  }
+  if (members == NULL)
     return NULL;
-  for (guint i = 0; i < chat->members->len; i++)
+  for (guint i = 0; i < members->len; i++)
     {
-      const TgMember *m = g_ptr_array_index (chat->members, i);
+      const TgMember *m = g_ptr_array_index (members, i);
       g_autofree char *name = member_name (m);
 
       if (name != NULL && g_strcmp0 (name, who) == 0 && m->display_name != NULL
@@ -588,97 +726,67 @@ on_get_chat (GObject *source, GAsyncResult *result, gpointer data)
   join_free (join);
 }
 
-/* The chats whose topic is `topic`: exact matches, else case-insensitive ones. */
-static GPtrArray *
-match_topic (GPtrArray *chats, const char *topic)
+/* A topic that matched no chat or several: the resolver's error (its first line as the primary
+ * text, the candidates' ids after it) and what to do about it. */
+static void
+join_topic_failed (Join *join, const GError *error)
 {
-  GPtrArray *exact = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_chat_unref);
-  GPtrArray *loose = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_chat_unref);
-  g_autofree char *folded = g_utf8_casefold (topic, -1);
+  const char *nl = strchr (error->message, '\n');
+  g_autofree char *primary = nl != NULL ? g_strndup (error->message, nl - error->message)
+                                        : g_strdup (error->message);
+  g_autofree char *secondary = NULL;
 
-  for (guint i = 0; chats != NULL && i < chats->len; i++)
+  if (g_str_has_suffix (primary, ":"))
+    primary[strlen (primary) - 1] = '\0';   /* the list follows in the secondary text */
+  if (g_error_matches (error, TG_ERROR, TG_ERROR_AMBIGUOUS))
+    secondary = g_strdup_printf ("Join one of them by its chat id:%s", nl != NULL ? nl : "");
+  else if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
+    secondary = g_strdup ("Join it by its chat id, or check the topic in the room list.");
+  else
     {
-      TgChat *chat = g_ptr_array_index (chats, i);
-      g_autofree char *other = NULL;
-
-      if (chat->topic == NULL || chat->type == TG_CHAT_TYPE_ONE_ON_ONE)
-        continue;
-      if (strcmp (chat->topic, topic) == 0)
-        g_ptr_array_add (exact, tg_chat_ref (chat));
-      other = g_utf8_casefold (chat->topic, -1);
-      if (strcmp (other, folded) == 0)
-        g_ptr_array_add (loose, tg_chat_ref (chat));
+      g_free (primary);
+      primary = g_strdup_printf ("Cannot look up the topic \"%s\"", join->topic);
+      secondary = g_strdup (error->message);
     }
-  if (exact->len > 0)
-    {
-      g_ptr_array_unref (loose);
-      return exact;
-    }
-  g_ptr_array_unref (exact);
-  return loose;
+  join_failed (join, primary, secondary);
 }
 
-/* Resolves the topic among `chats`: TRUE when decided (joined or reported); FALSE when nothing
- * matched and `final` is FALSE (the caller looks further). */
+/* Resolves the topic among `chats` (tg-refs' matching): TRUE when decided (joined or reported);
+ * FALSE when nothing matched and `final` is FALSE (the caller looks further). */
 static gboolean
 join_by_topic_among (Join *join, GPtrArray *chats, gboolean final)
 {
-  g_autoptr (GPtrArray) matches = match_topic (chats, join->topic);
+  g_autoptr (GPtrArray) matches = tg_refs_match_topic (chats, join->topic);
+  g_autoptr (GError) error = tg_refs_topic_error (join->topic, matches);
 
-  if (matches->len == 1)
+  if (error == NULL)
     {
       join_chat_known (join, g_ptr_array_index (matches, 0));
       return TRUE;
     }
-  if (matches->len == 0)
-    {
-      g_autofree char *primary = NULL;
-
-      if (!final)
-        return FALSE;
-      primary = g_strdup_printf ("No Teams chat has the topic \"%s\"", join->topic);
-      join_failed (join, primary, "Join it by its chat id, or check the topic in the room list.");
-      return TRUE;
-    }
-  {
-    GString *list = g_string_new ("Join one of them by its chat id:");
-    g_autofree char *primary = g_strdup_printf ("%u Teams chats have the topic \"%s\"",
-                                                matches->len, join->topic);
-
-    for (guint i = 0; i < matches->len; i++)
-      {
-        const TgChat *chat = g_ptr_array_index (matches, i);
-
-        g_string_append_printf (list, "\n%s — \"%s\" (%u members)", chat->id, chat->topic,
-                                chat->members->len);
-      }
-    join_failed (join, primary, list->str);
-    g_string_free (list, TRUE);
-  }
+  if (matches->len == 0 && !final)
+    return FALSE;
+  join_topic_failed (join, error);
   return TRUE;
 }
 
 static void
-on_list_joined (GObject *source, GAsyncResult *result, gpointer data)
+on_topic_resolved (GObject *source, GAsyncResult *result, gpointer data)
 {
   Join *join = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) chats = NULL;
+  g_autoptr (TgChat) chat = NULL;
 
   if (tgp_account_is_closed (join->ta))
     {
       join_free (join);
       return;
     }
-  chats = tg_chats_list_my_joined_finish (join->ta->graph, result, &error);
-  if (chats == NULL)
-    {
-      g_autofree char *primary = g_strdup_printf ("Cannot look up the topic \"%s\"", join->topic);
-
-      join_failed (join, primary, error->message);
-    }
+  chat = tg_refs_resolve_chat_finish (result, &error);
+  if (chat == NULL)
+    join_topic_failed (join, error);
   else
-    join_by_topic_among (join, chats, TRUE);
+    join_chat_known (join, chat);
   join_free (join);
 }
 
@@ -718,8 +826,8 @@ tgp_chat_join (PurpleConnection *gc, GHashTable *components)
           join_free (join);
           return;
         }
-      tg_chats_list_my_joined_async (ta->graph, TG_CHAT_TYPE_UNKNOWN, ta->cancellable,
-                                     on_list_joined, join);
+      tg_refs_resolve_chat_async (ta->graph, join->topic, ta->cancellable, on_topic_resolved,
+                                  join);
       return;
     }
   join_failed (join, "Which Teams chat?", "Give a chat id (19:…) or a topic.");
@@ -761,11 +869,12 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   TgpAccount *ta = send->ta;
   g_autoptr (GError) error = NULL;
   g_autoptr (TgMessage) msg = NULL;
+  g_auto (GStrv) unresolved = NULL;
   PurpleConversation *conv;
 
   if (tgp_account_is_closed (ta))
     goto out;
-  msg = tg_chats_send_message_finish (ta->graph, result, &error);
+  msg = tg_mentions_send_finish (result, &unresolved, &error);
   if (msg != NULL)
     tg_sync_note_sent_message (tgp_sync_get (ta), msg);
   else
@@ -775,6 +884,13 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   conv = find_conv (ta, send->chat_id);
   if (!conv_is_joined (conv))
     goto out;
+  for (guint i = 0; unresolved[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("Not mentioned (%s): sent as plain text.",
+                                               unresolved[i]);
+
+      conv_write_system (conv, line, PURPLE_MESSAGE_NO_LOG);
+    }
   if (msg == NULL)
     {
       g_autofree char *plain = purple_markup_strip_html (send->typed);
@@ -825,8 +941,9 @@ tgp_chat_send (PurpleConnection *gc, int id, const char *message, PurpleMessageF
   send->typed = g_strdup (message);
   send->images = images != NULL ? g_ptr_array_ref (images) : NULL;
   tg_sync_note_sending (tgp_sync_get (ta), send->chat_id);
-  tg_chats_send_message_with_images_async (ta->graph, send->chat_id, content, is_html, NULL,
-                                           images, ta->cancellable, on_sent, send);
+  /* Group and meeting chats: @everyone is allowed. */
+  tg_mentions_send_async (ta->refs, send->chat_id, TRUE, content, is_html, images,
+                          ta->cancellable, on_sent, send);
   return 0;
 }
 

@@ -1,7 +1,8 @@
 /* tgp-chat — Teams group and meeting chats as purple chat conversations.
  *
  * Owns: joining (by chat id, or by a topic resolved over every known chat), the participant list
- * (named by lower-case UPN/email, aliased to display names), sending (echoed once; the poller is
+ * (named by lower-case UPN/email, aliased to display names; read from the whole member list when
+ * the chat list shows Graph's cap of 25), sending (echoed once; the poller is
  * told so that it does not deliver the message again), incoming messages and system events of
  * group chats (rendered by tgp-message), the topic (shown, followed, set), leaving the window
  * without leaving the Teams chat, and the room list of joined group chats.
@@ -49,6 +50,16 @@ const char *tgp_chat_conv_chat_id (PurpleConversation *conv);
 /* Shows the topic of a chat conversation (as a system line), or sets it when `topic` is
  * non-NULL. */
 void tgp_chat_topic_command (PurpleConversation *conv, const char *topic);
+
+/* ---- for the membership module (tgp-members.c) ---- */
+/* The joined chat conversation of `chat_id`, NULL when none is open (or it was left). */
+PurpleConversation *tgp_chat_find_conversation (TgpAccount *ta, const char *chat_id);
+/* Opens (or re-joins) the conversation of `chat` with its topic and participants, and presents
+ * it. NULL when the connection is gone or `chat` is a one-on-one chat. */
+PurpleConversation *tgp_chat_open (TgpAccount *ta, const TgChat *chat);
+/* Writes plain `text` (escaped here) into a conversation as a system line; `error` makes it an
+ * error line. Not logged. */
+void tgp_chat_write_notice (PurpleConversation *conv, const char *text, gboolean error);
 
 /* From the plugin's load / unload: per-conversation state follows the conversations. */
 void tgp_chat_plugin_load (PurplePlugin *plugin);

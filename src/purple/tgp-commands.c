@@ -7,6 +7,7 @@
 #include "core/tg-chats.h"
 #include "purple/tgp-account.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-members.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-search.h"
 #include "purple/tgp-msgops.h"
@@ -311,6 +312,59 @@ cmd_search (PurpleConversation *conv, const char *cmd, char **args, char **error
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Membership: /invite, /kick, /members, /leave (tgp-members.c)                                */
+
+/* The command's argument as plain text (clients may hand markup). */
+static char *
+plain_arg (char **args)
+{
+  const char *arg = first_arg (args);
+
+  return arg != NULL ? g_strstrip (purple_markup_strip_html (arg)) : g_strdup ("");
+}
+
+static PurpleCmdRet
+cmd_invite (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  g_autofree char *users = NULL;
+
+  if (conv_account (conv, error) == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  users = plain_arg (args);
+  return tgp_members_invite_command (conv, users, error) ? PURPLE_CMD_RET_OK
+                                                         : PURPLE_CMD_RET_FAILED;
+}
+
+static PurpleCmdRet
+cmd_kick (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  g_autofree char *user = NULL;
+
+  if (conv_account (conv, error) == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  user = plain_arg (args);
+  return tgp_members_kick_command (conv, user, error) ? PURPLE_CMD_RET_OK : PURPLE_CMD_RET_FAILED;
+}
+
+static PurpleCmdRet
+cmd_members (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  if (conv_account (conv, error) == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  tgp_members_list_command (conv);
+  return PURPLE_CMD_RET_OK;
+}
+
+static PurpleCmdRet
+cmd_leave (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  if (conv_account (conv, error) == NULL)
+    return PURPLE_CMD_RET_FAILED;
+  tgp_members_leave_command (conv);
+  return PURPLE_CMD_RET_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* The table                                                                                   */
 
 static const TgpCommand commands[] = {
@@ -337,6 +391,17 @@ static const TgpCommand commands[] = {
     "pinned:  List the pinned messages of this chat (time, author, text)." },
   { "react", "ww", IN_IM | IN_CHAT, tgp_msgops_cmd_react,
     "react &lt;emoji&gt; [n]:  React with emoji to the n-th last message (default 1), e.g. /react \xf0\x9f\x91\x8d 2." },
+  { "invite", "s", IN_IM | IN_CHAT, cmd_invite,
+    "invite &lt;user&gt; [user…]:  Add people (e-mail addresses or user ids) to this Teams group chat, "
+    "with the history shared. In an instant message: start a group chat with this person and "
+    "them." },
+  { "kick", "s", IN_CHAT, cmd_kick,
+    "kick &lt;user&gt; [reason]:  Remove someone (e-mail address or user id) from this Teams group "
+    "chat (Teams keeps no reason)." },
+  { "members", "", IN_CHAT, cmd_members,
+    "members:  List the members of this Teams group chat with their roles." },
+  { "leave", "", IN_CHAT, cmd_leave,
+    "leave:  Leave this Teams group chat for good (closing the window only closes it)." },
 };
 
 static PurpleCmdId command_ids[G_N_ELEMENTS (commands)];

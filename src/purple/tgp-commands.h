@@ -3,8 +3,9 @@
  *
  * One table (name, argument spec, where it applies, handler, help); tgp_commands_register walks
  * it on plugin load and tgp_commands_unregister on unload. A new command is one handler and
- * one row. Now: /history [n] and /search (IMs and chats), /topic [text] (chats), and the
- * message operations of tgp-msgops (/delete, /edit, /pin, /unpin, /pinned, /react).
+ * one row. Now: /history [n], /search, /invite <user…> and the message operations of
+ * tgp-msgops (/delete, /edit, /pin, /unpin, /pinned, /react) in IMs and chats; /topic [text],
+ * /kick <user>, /members and /leave in chats (membership in tgp-members.c).
  */
 #pragma once
 #include <purple.h>

@@ -6,6 +6,7 @@
 
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
+#include "core/tg-mentions.h"
 #include "core/tg-markup.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-commands.h"
@@ -295,11 +296,21 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   TgpAccount *ta = req->ta;
   g_autoptr (GError) error = NULL;
   g_autoptr (TgMessage) msg = NULL;
+  g_auto (GStrv) unresolved = NULL;
   Outbox *ob;
 
   if (tgp_account_is_closed (ta))
     return;
-  msg = tg_chats_send_message_finish (ta->graph, result, &error);
+  msg = tg_mentions_send_finish (result, &unresolved, &error);
+  for (guint i = 0; unresolved[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("Not mentioned (%s): sent as plain text.",
+                                               unresolved[i]);
+      g_autofree char *esc = g_markup_escape_text (line, -1);
+
+      purple_conversation_write (im_conv (ta, req->who, TRUE), NULL, esc,
+                                 PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
+    }
   ob = outbox_get (ta, req->who);
   tg_sync_note_sent (tgp_sync_get (ta), req->chat_id, msg != NULL ? msg->id : NULL,
                      msg != NULL ? msg->etag : NULL);
@@ -325,9 +336,9 @@ post (TgpAccount *ta, Outbox *ob, const char *chat_id)
   g_free (ob->posting_to);
   ob->posting_to = g_strdup (chat_id);
   tg_sync_note_sending (tgp_sync_get (ta), chat_id);
-  tg_chats_send_message_with_images_async (ta->graph, chat_id, content, is_html, NULL, images,
-                                           ta->cancellable, on_sent,
-                                           req_new (ta, ob->who, chat_id));
+  /* A one-on-one chat: @everyone is refused there, nothing is sent. */
+  tg_mentions_send_async (ta->refs, chat_id, FALSE, content, is_html, images, ta->cancellable,
+                          on_sent, req_new (ta, ob->who, chat_id));
 }
 
 static void
@@ -389,6 +400,26 @@ try_command (TgpAccount *ta, const char *who, const char *message)
   return TRUE;
 }
 
+/* @everyone has no meaning in a one-on-one chat: refused before anything is sent (a chat that
+ * does not exist yet is not even created). */
+static gboolean
+refuse_everyone (TgpAccount *ta, const char *who, const char *message)
+{
+  gboolean is_html = FALSE;
+#ifdef HAVE_TG_MARKUP
+  g_autofree char *content = tg_markup_to_teams (message, &is_html);
+#else
+  g_autofree char *content = purple_markup_strip_html (message);
+#endif
+  g_autoptr (GError) error = NULL;
+
+  if (!tg_mentions_has_everyone (content, is_html))
+    return FALSE;
+  error = g_error_new_literal (TG_ERROR, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
+  write_error (ta, who, message, error);
+  return TRUE;
+}
+
 int
 tgp_im_send (PurpleConnection *gc, const char *who, const char *message, PurpleMessageFlags flags)
 {
@@ -405,6 +436,8 @@ tgp_im_send (PurpleConnection *gc, const char *who, const char *message, PurpleM
 
   key = g_utf8_strdown (who, -1);
   g_strstrip (key);
+  if (refuse_everyone (ta, key, message))
+    return 0;
   ob = g_hash_table_lookup (ta->im->outboxes, key);
   if (ob == NULL)
     {

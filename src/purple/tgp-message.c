@@ -104,6 +104,10 @@ tgp_message_mentions_me (TgpAccount *ta, const TgMessage *msg)
 
       if (m->user_id != NULL && g_ascii_strcasecmp (m->user_id, ta->self_id) == 0)
         return TRUE;
+      /* @everyone names the chat itself: it is meant for me too. */
+      if (m->conversation_id != NULL && msg->chat_id != NULL
+          && g_strcmp0 (m->conversation_id, msg->chat_id) == 0)
+        return TRUE;
     }
   return FALSE;
 }

@@ -17,6 +17,7 @@
 #include "purple/tgp-im.h"
 #include "purple/tgp-search.h"
 #include "purple/tgp-recent.h"
+#include "purple/tgp-members.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -96,6 +97,18 @@ tgp_plugin_chat_info_defaults (PurpleConnection *gc, const char *chat_name)
   return defaults;
 }
 
+/* Account actions (the client's account menu; context = the PurpleConnection). */
+static GList *
+tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
+{
+  GList *actions = NULL;
+
+  actions = g_list_append (actions, purple_plugin_action_new ("New group chat…",
+                                                              tgp_members_action_new_group_chat));
+  actions = g_list_append (actions, tgp_all_messages_action_new ());
+  return actions;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Plugin life cycle                                                                           */
 
@@ -144,16 +157,6 @@ tgp_plugin_unload (PurplePlugin *plugin)
   return TRUE;
 }
 
-/* Account actions (the client's account menu). */
-static GList *
-tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
-{
-  GList *actions = NULL;
-
-  actions = g_list_append (actions, tgp_all_messages_action_new ());
-  return actions;
-}
-
 static PurplePluginProtocolInfo prpl_info = {
   /* No password is asked for: the remembered password holds the refresh token
    * (OPT_PROTO_NO_PASSWORD is part of the external contract). */
@@ -172,6 +175,8 @@ static PurplePluginProtocolInfo prpl_info = {
   .get_chat_name = tgp_chat_get_name,
   .chat_leave = tgp_chat_leave,
   .chat_send = tgp_chat_send,
+  .chat_invite = tgp_members_chat_invite,
+  .blist_node_menu = tgp_members_blist_node_menu,
   .set_chat_topic = tgp_chat_set_topic,
   .roomlist_get_list = tgp_chat_roomlist_get_list,
   .roomlist_cancel = tgp_chat_roomlist_cancel,

@@ -70,17 +70,21 @@ parse_user_filter (const char *text, UserFilter *f)
 {
   static const char *const patterns[] = {
     "^\\s*(mail|userPrincipalName|id|displayName|givenName|surname|jobTitle|department)"
-      "\\s+eq\\s+'([^']*)'\\s*$",
+      "\\s+eq\\s+'((?:[^']|'')*)'\\s*$",
     "^\\s*startswith\\(\\s*(mail|userPrincipalName|displayName|givenName|surname)\\s*,"
-      "\\s*'([^']*)'\\s*\\)\\s*$",
+      "\\s*'((?:[^']|'')*)'\\s*\\)\\s*$",
   };
   for (guint i = 0; i < G_N_ELEMENTS (patterns); i++) {
     GRegex *re = g_regex_new (patterns[i], G_REGEX_CASELESS, 0, NULL);
     GMatchInfo *mi = NULL;
     gboolean ok = g_regex_match (re, text, 0, &mi);
     if (ok) {
+      char *quoted = g_match_info_fetch (mi, 2);
+      char **parts = g_strsplit (quoted, "''", -1);   /* OData doubles a quote inside a literal */
       f->field = g_match_info_fetch (mi, 1);
-      f->value = g_match_info_fetch (mi, 2);
+      f->value = g_strjoinv ("'", parts);
+      g_strfreev (parts);
+      g_free (quoted);
       f->prefix = i == 1;
     }
     g_match_info_free (mi);
