@@ -132,5 +132,8 @@ void fake_graph_set_device_interval (FakeGraph *fg, guint seconds);
 GPtrArray *fake_graph_issued_access_tokens (FakeGraph *fg);
 /* How long device codes live (expires_in, default 900 s); after that: expired_token. */
 void fake_graph_set_device_code_lifetime (FakeGraph *fg, guint seconds);
+/* Tokens issued from now on lack the permission `scope` (e.g. "Presence.ReadWrite": the tenant's
+ * admin has not consented to it), whatever the client asks for; NULL grants everything again. */
+void fake_graph_withhold_scope (FakeGraph *fg, const char *scope);
 
 G_END_DECLS
