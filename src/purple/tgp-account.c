@@ -8,6 +8,7 @@
 #include "core/tg-url.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-presence.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -392,6 +393,7 @@ tgp_account_on_ready (TgpAccount *ta)
   /* EXTEND HERE: start the buddy list, conversations, sync and presence modules. */
   tgp_blist_start (ta);
   tgp_im_start (ta);
+  tgp_presence_start (ta);
   tgp_sync_start (ta);     /* last: its events go to the modules above */
 }
 
@@ -402,6 +404,7 @@ tgp_account_on_close (TgpAccount *ta)
    * (requests need no care: they were cancelled and their callbacks will find the account
    * closed). */
   tgp_sync_stop (ta);      /* first: no sync event after this */
+  tgp_presence_stop (ta);
   tgp_im_stop (ta);
   tgp_blist_stop (ta);
 }

@@ -83,6 +83,7 @@ struct _TgpAccount {
   struct _TgpSyncGlue *sync_glue;  /* tgp-sync.c: the sync engine and its glue */
   struct _TgpBlist *blist;          /* tgp-blist.c: buddy name <-> one-on-one chat id */
   struct _TgpIm *im;                /* tgp-im.c: outgoing IMs waiting for their chat */
+  struct _TgpPresence *presence;    /* tgp-presence.c: buddy name <-> user id, presence poll */
 };
 
 TgpAccount *tgp_account_ref (TgpAccount *ta);

@@ -14,6 +14,7 @@
 #include "purple/tgp-commands.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
+#include "purple/tgp-presence.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -37,17 +38,21 @@ tgp_status_types (PurpleAccount *account)
 {
   GList *types = NULL;
 
-  /* Graph availability: Available, Away/BeRightBack, Busy, DoNotDisturb, Offline. */
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AVAILABLE, "available",
-                                                             NULL, TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AWAY, "away",
-                                                             NULL, TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_UNAVAILABLE, "busy",
-                                                             "Busy", TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_UNAVAILABLE, "dnd",
-                                                             "Do not disturb", TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_OFFLINE, "offline",
-                                                             NULL, TRUE, TRUE, FALSE));
+  /* Graph availability: Available, Away/BeRightBack, Busy, DoNotDisturb, Offline; the activity
+   * ("In a meeting") is the "message" attribute (tgp-presence.c). */
+#define WITH_MESSAGE "message", "Message", purple_value_new (PURPLE_TYPE_STRING), NULL
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_AVAILABLE, "available",
+                                                                   NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_AWAY, "away",
+                                                                   NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_UNAVAILABLE, "busy",
+                                                                   "Busy", TRUE, TRUE, FALSE, WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_UNAVAILABLE, "dnd",
+                                                                   "Do not disturb", TRUE, TRUE, FALSE,
+                                                                   WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_OFFLINE, "offline",
+                                                                   NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
+#undef WITH_MESSAGE
   /* Buddies whose presence is not known (yet): listed, not claimed available (tgp-blist.h). */
   types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AWAY, "unknown",
                                                              "Presence unknown", FALSE, FALSE, FALSE));
@@ -160,6 +165,7 @@ static PurplePluginProtocolInfo prpl_info = {
   .roomlist_cancel = tgp_chat_roomlist_cancel,
   .get_cb_alias = tgp_chat_get_cb_alias,
   .send_im = tgp_im_send,
+  .set_status = tgp_presence_set_status,
   .normalize = tgp_blist_normalize,
   .offline_message = tgp_blist_offline_message,
   .struct_size = sizeof (PurplePluginProtocolInfo),
