@@ -132,6 +132,8 @@ tg_time_format (gint64 usec)
 /* ------------------------------------------------------------------------------------------ */
 /* users and members */
 
+static char **string_vector (JsonArray *array);
+
 TgUser *
 tg_user_new_from_json (JsonObject *obj)
 {
@@ -146,6 +148,10 @@ tg_user_new_from_json (JsonObject *obj)
   user->user_principal_name = g_strdup (tg_json_string (obj, "userPrincipalName"));
   user->mail = g_strdup (tg_json_string (obj, "mail"));
   user->job_title = g_strdup (tg_json_string (obj, "jobTitle"));
+  user->department = g_strdup (tg_json_string (obj, "department"));
+  user->office_location = g_strdup (tg_json_string (obj, "officeLocation"));
+  user->mobile_phone = g_strdup (tg_json_string (obj, "mobilePhone"));
+  user->business_phones = string_vector (tg_json_array (obj, "businessPhones"));
   return user;
 }
 
@@ -159,6 +165,10 @@ tg_user_free (TgUser *user)
   g_free (user->user_principal_name);
   g_free (user->mail);
   g_free (user->job_title);
+  g_free (user->department);
+  g_free (user->office_location);
+  g_free (user->mobile_phone);
+  g_strfreev (user->business_phones);
   g_free (user);
 }
 

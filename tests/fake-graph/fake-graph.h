@@ -107,6 +107,9 @@ const char *fake_graph_me_upn (FakeGraph *fg);
 /* Job title, department and mail (NULL leaves a field unchanged). */
 void fake_graph_set_user_details (FakeGraph *fg, const char *upn, const char *job_title,
                                   const char *department, const char *mail);
+/* Office location, mobile phone and one business phone (NULL leaves a field unchanged). */
+void fake_graph_set_user_contact (FakeGraph *fg, const char *upn, const char *office_location,
+                                  const char *mobile_phone, const char *business_phone);
 /* A photo for /users/{id}/photos/48x48/$value: `png` (ref taken) or, when NULL, a generated one. */
 void fake_graph_set_user_photo (FakeGraph *fg, const char *upn, GBytes *png);
 /* Like fake_graph_inject_message, with Graph mentions: `mentioned` is a NULL-terminated list of

@@ -70,9 +70,9 @@ parse_user_filter (const char *text, UserFilter *f)
 {
   static const char *const patterns[] = {
     "^\\s*(mail|userPrincipalName|id|displayName|givenName|surname|jobTitle|department)"
-      "\\s+eq\\s+'([^']*)'\\s*$",
+      "\\s+eq\\s+'((?:[^']|'')*)'\\s*$",
     "^\\s*startswith\\(\\s*(mail|userPrincipalName|displayName|givenName|surname)\\s*,"
-      "\\s*'([^']*)'\\s*\\)\\s*$",
+      "\\s*'((?:[^']|'')*)'\\s*\\)\\s*$",
   };
   for (guint i = 0; i < G_N_ELEMENTS (patterns); i++) {
     GRegex *re = g_regex_new (patterns[i], G_REGEX_CASELESS, 0, NULL);
@@ -80,7 +80,12 @@ parse_user_filter (const char *text, UserFilter *f)
     gboolean ok = g_regex_match (re, text, 0, &mi);
     if (ok) {
       f->field = g_match_info_fetch (mi, 1);
-      f->value = g_match_info_fetch (mi, 2);
+      /* OData string literals double their single quotes. */
+      char *quoted = g_match_info_fetch (mi, 2);
+      char **parts = g_strsplit (quoted, "''", -1);
+      f->value = g_strjoinv ("'", parts);
+      g_strfreev (parts);
+      g_free (quoted);
       f->prefix = i == 1;
     }
     g_match_info_free (mi);
@@ -129,14 +134,19 @@ search_matches (FakeUser *u, gpointer data)
 static gboolean
 parse_user_search (const char *text, UserSearch *s)
 {
-  GRegex *re = g_regex_new ("\"(\\w+):([^\"]*)\"", 0, 0, NULL);
+  /* "field:term", where a backslash escapes the next character (\" and \\). */
+  GRegex *re = g_regex_new ("\"(\\w+):((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
+  GRegex *unescape = g_regex_new ("\\\\(.)", 0, 0, NULL);
   GMatchInfo *mi = NULL;
   g_regex_match (re, text, 0, &mi);
   while (g_match_info_matches (mi)) {
+    char *raw = g_match_info_fetch (mi, 2);
     g_ptr_array_add (s->fields, g_match_info_fetch (mi, 1));
-    g_ptr_array_add (s->values, g_match_info_fetch (mi, 2));
+    g_ptr_array_add (s->values, g_regex_replace (unescape, raw, -1, 0, "\\1", 0, NULL));
+    g_free (raw);
     g_match_info_next (mi, NULL);
   }
+  g_regex_unref (unescape);
   g_match_info_free (mi);
   g_regex_unref (re);
   s->any = strstr (text, " OR ") != NULL;
