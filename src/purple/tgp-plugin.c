@@ -15,6 +15,7 @@
 #include "purple/tgp-blist.h"
 #include "purple/tgp-im.h"
 #include "purple/tgp-presence.h"
+#include "purple/tgp-profiles.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -144,6 +145,17 @@ tgp_plugin_unload (PurplePlugin *plugin)
   return TRUE;
 }
 
+/* Account actions (the client's account menu). */
+static GList *
+tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
+{
+  GList *actions = NULL;
+
+  actions = g_list_append (actions, purple_plugin_action_new (TGP_ACTION_SEARCH_USERS,
+                                                             tgp_profiles_search_action));
+  return actions;
+}
+
 static PurplePluginProtocolInfo prpl_info = {
   /* No password is asked for: the remembered password holds the refresh token
    * (OPT_PROTO_NO_PASSWORD is part of the external contract). */
@@ -166,6 +178,8 @@ static PurplePluginProtocolInfo prpl_info = {
   .get_cb_alias = tgp_chat_get_cb_alias,
   .send_im = tgp_im_send,
   .set_status = tgp_presence_set_status,
+  .add_buddy = tgp_presence_add_buddy,
+  .get_info = tgp_profiles_get_info,
   .normalize = tgp_blist_normalize,
   .offline_message = tgp_blist_offline_message,
   .struct_size = sizeof (PurplePluginProtocolInfo),
@@ -188,6 +202,7 @@ static PurplePluginInfo plugin_info = {
   .load = tgp_plugin_load,
   .unload = tgp_plugin_unload,
   .extra_info = &prpl_info,
+  .actions = tgp_plugin_actions,
 };
 
 static PurpleAccountOption *

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/tg-error.h"
+#include "core/tg-users.h"
 #include "purple/tgp-blist.h"
 
 #define DBG "teams-graph"
@@ -97,6 +98,17 @@ tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *
       if (pr->idle == 0 && !pr->read_refused)
         pr->idle = g_idle_add_full (G_PRIORITY_LOW, on_new_ids, ta, NULL);
     }
+}
+
+const char *
+tgp_presence_user_id (TgpAccount *ta, const char *buddy_name)
+{
+  g_autofree char *name = NULL;
+
+  if (ta == NULL || ta->presence == NULL || buddy_name == NULL)
+    return NULL;
+  name = g_utf8_strdown (buddy_name, -1);
+  return g_hash_table_lookup (ta->presence->name_to_id, name);
 }
 
 const TgPresence *
@@ -330,4 +342,59 @@ tgp_presence_set_status (PurpleAccount *account, PurpleStatus *status)
                                          on_preferred_set, tgp_account_ref (ta));
         return;
       }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Buddies the user adds                                                                       */
+
+typedef struct {
+  TgpAccount *ta;
+  char *name;
+} AddedBuddy;
+
+static void
+on_added_buddy_user (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AddedBuddy *added = data;
+  g_autoptr (TgpAccount) ta = added->ta;
+  g_autofree char *name = added->name;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TgUser) user = NULL;
+
+  g_free (added);
+  if (tgp_account_is_closed (ta))
+    return;
+  user = tg_users_get_finish (ta->graph, result, &error);
+  if (user == NULL)
+    {
+      /* The buddy stays (an IM tells the user more); it just has no presence. */
+      purple_debug_info (DBG, "presence: no Teams user for the buddy %s: %s\n", name, error->message);
+      return;
+    }
+  tgp_presence_remember_user (ta, name, user->id);
+}
+
+void
+tgp_presence_add_buddy (PurpleConnection *gc, PurpleBuddy *buddy, PurpleGroup *group)
+{
+  TgpAccount *ta = tgp_account_from_gc (gc);
+  const char *name = buddy != NULL ? purple_buddy_get_name (buddy) : NULL;
+  const char *id;
+  AddedBuddy *added;
+
+  if (ta == NULL || ta->presence == NULL || name == NULL)
+    return;
+  id = tgp_presence_user_id (ta, name);
+  if (id != NULL)
+    {
+      const TgPresence *p = g_hash_table_lookup (ta->presence->known, id);
+
+      if (p != NULL)
+        apply (ta, name, p);
+      return;
+    }
+  added = g_new0 (AddedBuddy, 1);
+  added->ta = tgp_account_ref (ta);
+  added->name = g_strdup (name);
+  tg_users_get_async (ta->graph, name, ta->cancellable, on_added_buddy_user, added);
 }

@@ -2,7 +2,8 @@
  *
  * Owns:
  *   - the per-account map buddy name ↔ AAD user id, fed by the one-on-one chats the sync engine
- *     announces (the other member) and by user look-ups (tgp_presence_remember_user);
+ *     announces (the other member), by user look-ups (tgp_presence_remember_user) and by
+ *     buddies the user adds (prpl add_buddy: looked up by name when the id is not known);
  *   - the presence poll: after the first chat list (and whenever a buddy with an unknown id
  *     appears) and then every presence_interval seconds, every buddy's presence through
  *     tg_presence_get_async (≤ 650 ids per call), mapped onto the status types of tgp-plugin.c:
@@ -39,6 +40,9 @@ void tgp_presence_on_chats_changed (TgpAccount *ta, GPtrArray *changes);
 /* `buddy_name` (any case) is the user `user_id`: its presence is polled from now on. */
 void tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *user_id);
 
+/* The user id of a buddy name (any case), NULL when not known. */
+const char *tgp_presence_user_id (TgpAccount *ta, const char *buddy_name);
+
 /* The last presence received for a user id, NULL when none (owned by the module). */
 const TgPresence *tgp_presence_lookup (TgpAccount *ta, const char *user_id);
 
@@ -47,5 +51,8 @@ const char *tgp_presence_status_id (TgAvailability availability);
 
 /* prpl set_status. */
 void tgp_presence_set_status (PurpleAccount *account, PurpleStatus *status);
+/* prpl add_buddy (a buddy the user added): its presence is polled from now on; a name whose
+ * user id is not known yet is looked up once (tg_users_get_async). */
+void tgp_presence_add_buddy (PurpleConnection *gc, PurpleBuddy *buddy, PurpleGroup *group);
 
 G_END_DECLS
