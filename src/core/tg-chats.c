@@ -6,6 +6,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-users.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
 
@@ -141,7 +142,6 @@ typedef struct
   char *me_id;
   char *recipient;
   TgUser *user;
-  gboolean tried_mail_filter;
 } Op;
 
 static void
@@ -464,8 +464,6 @@ tg_chats_list_messages_finish (TgGraph *graph, GAsyncResult *result, char **next
 /* ------------------------------------------------------------------------------------------ */
 /* create_one_on_one */
 
-static void resolve_recipient (GTask *task);
-
 static gboolean
 same_id (const char *a, const char *b)
 {
@@ -559,80 +557,24 @@ on_recipient (GObject *source, GAsyncResult *result, gpointer data)
   GTask *task = data;
   Op *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (op->graph, result, NULL, &error);
-  JsonObject *obj;
 
-  if (error != NULL)
-    {
-      /* An e-mail alias is not a UPN: GET /users/{alias} is 404, the mail filter finds it. */
-      if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND) && !op->tried_mail_filter &&
-          strchr (op->recipient, '@') != NULL)
-        {
-          g_error_free (error);
-          op->tried_mail_filter = TRUE;
-          resolve_recipient (task);
-          return;
-        }
-      if (g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
-        {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "No such user: %s",
-                                   op->recipient);
-          g_error_free (error);
-        }
-      else
-        g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  obj = tg_json_node_object (node);
-  if (op->tried_mail_filter)
-    {
-      JsonArray *value = tg_json_array (obj, "value");
-
-      if (tg_json_array_length (value) > 1)
-        {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_AMBIGUOUS,
-                                   "Several users have the address %s", op->recipient);
-          g_object_unref (task);
-          return;
-        }
-      obj = tg_json_array_object (value, 0);
-    }
-  op->user = tg_user_new_from_json (obj);
+  op->user = tg_users_get_finish (op->graph, result, &error);
   if (op->user == NULL)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "No such user: %s", op->recipient);
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
   post_one_on_one (task);
 }
 
+/* The recipient as a directory user (id, UPN, or a mail alias through the mail filter). */
 static void
 resolve_recipient (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
 
-  if (!op->tried_mail_filter)
-    {
-      g_autofree char *escaped = g_uri_escape_string (op->recipient, "@", TRUE);
-
-      path = g_strdup_printf ("/users/%s?$select=id,displayName,userPrincipalName,mail", escaped);
-    }
-  else
-    {
-      g_autofree char *quoted = NULL, *filter = NULL, *escaped = NULL;
-      g_auto (GStrv) parts = g_strsplit (op->recipient, "'", -1);
-
-      quoted = g_strjoinv ("''", parts);
-      filter = g_strdup_printf ("mail eq '%s'", quoted);
-      escaped = g_uri_escape_string (filter, NULL, TRUE);
-      path = g_strdup_printf ("/users?$filter=%s&$select=id,displayName,userPrincipalName,mail",
-                              escaped);
-    }
-  tg_graph_send_async (op->graph, tg_call_new ("GET", path), g_task_get_cancellable (task),
-                       on_recipient, task);
+  tg_users_get_async (op->graph, op->recipient, g_task_get_cancellable (task), on_recipient, task);
 }
 
 static void
