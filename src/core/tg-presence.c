@@ -245,8 +245,11 @@ on_preferred_set (GObject *source, GAsyncResult *result, gpointer data)
   GTask *task = data;
   TgGraph *graph = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (graph, result, NULL, &error);
+  JsonNode *node = tg_graph_send_finish (graph, result, NULL, &error);
 
+  /* Graph answers 200 with no body; whatever body comes is of no use. */
+  if (node != NULL)
+    json_node_unref (node);
   if (error != NULL)
     g_task_return_error (task, error);
   else
