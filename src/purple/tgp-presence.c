@@ -74,6 +74,17 @@ apply (TgpAccount *ta, const char *name, const TgPresence *p)
     purple_prpl_got_user_status (ta->account, name, status_id, NULL);
 }
 
+/* Soon, once for everything that arrives together (e.g. the first chat list): the presence of
+ * buddies never asked for. */
+static void
+schedule_new_ids (TgpAccount *ta)
+{
+  TgpPresence *pr = ta->presence;
+
+  if (pr->idle == 0 && !pr->read_refused)
+    pr->idle = g_idle_add_full (G_PRIORITY_LOW, on_new_ids, ta, NULL);
+}
+
 void
 tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *user_id)
 {
@@ -93,11 +104,7 @@ tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *
       g_hash_table_replace (pr->id_to_name, g_strdup (user_id), g_strdup (name));
     }
   if (!g_hash_table_contains (pr->asked, user_id))
-    {
-      /* Soon, once for everything that arrives together (e.g. the first chat list). */
-      if (pr->idle == 0 && !pr->read_refused)
-        pr->idle = g_idle_add_full (G_PRIORITY_LOW, on_new_ids, ta, NULL);
-    }
+    schedule_new_ids (ta);
 }
 
 const char *
@@ -204,7 +211,7 @@ fetch (TgpAccount *ta, gboolean all)
   TgpPresence *pr = ta->presence;
   g_autoptr (GPtrArray) ids = g_ptr_array_new ();
   GHashTableIter iter;
-  gpointer id;
+  gpointer id, name;
 
   if (pr->read_refused)
     return;
@@ -218,9 +225,12 @@ fetch (TgpAccount *ta, gboolean all)
     }
   pr->again = pr->again_new = FALSE;
   g_hash_table_iter_init (&iter, pr->id_to_name);
-  while (g_hash_table_iter_next (&iter, &id, NULL))
+  while (g_hash_table_iter_next (&iter, &id, &name))
     {
       if (!all && g_hash_table_contains (pr->asked, id))
+        continue;
+      /* Only buddies: a chat that went, a search result not (yet) added cost nothing. */
+      if (purple_find_buddy (ta->account, name) == NULL)
         continue;
       g_ptr_array_add (ids, id);
       g_hash_table_add (pr->asked, g_strdup (id));
@@ -391,6 +401,8 @@ tgp_presence_add_buddy (PurpleConnection *gc, PurpleBuddy *buddy, PurpleGroup *g
 
       if (p != NULL)
         apply (ta, name, p);
+      else
+        schedule_new_ids (ta);
       return;
     }
   added = g_new0 (AddedBuddy, 1);

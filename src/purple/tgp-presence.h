@@ -4,8 +4,9 @@
  *   - the per-account map buddy name ↔ AAD user id, fed by the one-on-one chats the sync engine
  *     announces (the other member), by user look-ups (tgp_presence_remember_user) and by
  *     buddies the user adds (prpl add_buddy: looked up by name when the id is not known);
- *   - the presence poll: after the first chat list (and whenever a buddy with an unknown id
- *     appears) and then every presence_interval seconds, every buddy's presence through
+ *   - the presence poll: after the first chat list (and whenever a buddy with an id never asked
+ *     for appears) and then every presence_interval seconds, the presence of every buddy of the
+ *     account whose id is known (ids without a buddy are not asked for) through
  *     tg_presence_get_async (≤ 650 ids per call), mapped onto the status types of tgp-plugin.c:
  *       Available/AvailableIdle → available, Away/BeRightBack → away,
  *       Busy/BusyIdle/InACall/InAMeeting → busy, DoNotDisturb → dnd, Offline → offline,

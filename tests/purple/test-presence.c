@@ -2,8 +2,8 @@
  * 700 buddies' presence in 2 calls; status changes (and their activity as the status message)
  * reflected within one interval, unchanged ones not pushed again; the own status sent with
  * setUserPreferredPresence (body asserted); a token without Presence.ReadWrite → one note and
- * no repeated requests; a token without presence read access → one note, no more polls;
- * closing with a presence request in flight. */
+ * no repeated requests; a token without presence read access → one note, no more polls; only
+ * buddies in the list are asked for; closing with a presence request in flight. */
 #include <string.h>
 
 #include "core/tg-json.h"
@@ -360,6 +360,29 @@ test_close_in_flight (void)
   g_assert_null (tb_events_find (TB_EV_NOTIFY, "Teams presence"));
 }
 
+static void
+test_only_buddies_polled (void)
+{
+  static const char *const people[] = { BOB, CAROL, NULL };
+  FakeGraph *fg = tenant_with (people);
+  PurpleAccount *acc = new_account (fg, 1);
+  g_autoptr (JsonNode) body = NULL;
+  JsonArray *ids;
+
+  fake_graph_set_presence (fg, CAROL, "Away", NULL);
+  tb_account_connect (acc);
+  tb_wait_connected (acc);
+  wait_status (acc, CAROL, "away", NULL);
+
+  /* The user removes Carol from the list: her presence is no longer asked for. */
+  purple_blist_remove_buddy (purple_find_buddy (acc, CAROL));
+  wait_requests (fg, "POST", PRESENCES, 2);
+  body = last_body (fg, PRESENCES);
+  ids = tg_json_array (tg_json_node_object (body), "ids");
+  g_assert_cmpuint (tg_json_array_length (ids), ==, 1);
+  g_assert_cmpstr (tg_json_array_string (ids, 0), ==, fake_graph_user_id (fg, BOB));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,6 +401,7 @@ main (int argc, char **argv)
   tb_add ("/presence/own-status", test_own_status);
   tb_add ("/presence/no-presence-readwrite", test_no_presence_readwrite);
   tb_add ("/presence/no-presence-read", test_no_presence_read);
+  tb_add ("/presence/only-buddies-polled", test_only_buddies_polled);
   tb_add ("/presence/close-in-flight", test_close_in_flight);
   return tb_run ();
 }
