@@ -215,9 +215,12 @@ test_changes_within_interval (void)
   wait_status (acc, BOB, "available", NULL);
   wait_status (acc, CAROL, "offline", NULL);
 
-  /* Each change shows within one interval, with the activity as the message. */
+  /* Each change shows within one interval (the poll in flight, if any, or the next one),
+   * with the activity as the message. */
+  before = fake_graph_count (fg, "POST", PRESENCES);
   fake_graph_set_presence (fg, BOB, "Busy", "InAMeeting");
   wait_status (acc, BOB, "busy", "In a meeting");
+  g_assert_cmpuint (fake_graph_count (fg, "POST", PRESENCES), <=, before + 2);
   fake_graph_set_presence (fg, BOB, "Busy", "InACall");
   wait_status (acc, BOB, "busy", "In a call");
   fake_graph_set_presence (fg, CAROL, "BeRightBack", NULL);
