@@ -15,7 +15,6 @@ struct _TgpPresence {
   GHashTable *known;        /* user id → TgPresence* last received */
   GHashTable *asked;        /* user ids asked for at least once this session (set) */
   guint timer;              /* the presence_interval poll */
-  guint idle;               /* a soon fetch of ids never asked for */
   gboolean in_flight;       /* one fetch at a time */
   gboolean again;           /* a full poll fell due while a fetch was running */
   gboolean again_new;       /* ids never asked for arrived while a fetch was running */
@@ -25,7 +24,6 @@ struct _TgpPresence {
 typedef struct _TgpPresence TgpPresence;
 
 static void fetch (TgpAccount *ta, gboolean all);
-static gboolean on_new_ids (gpointer data);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Mapping                                                                                     */
@@ -74,26 +72,15 @@ apply (TgpAccount *ta, const char *name, const TgPresence *p)
     purple_prpl_got_user_status (ta->account, name, status_id, NULL);
 }
 
-/* Soon, once for everything that arrives together (e.g. the first chat list): the presence of
- * buddies never asked for. */
-static void
-schedule_new_ids (TgpAccount *ta)
+/* Maps the name to the id; TRUE when the id was never asked for. */
+static gboolean
+remember (TgpPresence *pr, const char *buddy_name, const char *user_id)
 {
-  TgpPresence *pr = ta->presence;
-
-  if (pr->idle == 0 && !pr->read_refused)
-    pr->idle = g_idle_add_full (G_PRIORITY_LOW, on_new_ids, ta, NULL);
-}
-
-void
-tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *user_id)
-{
-  TgpPresence *pr = ta != NULL ? ta->presence : NULL;
   g_autofree char *name = NULL;
   const char *old_id;
 
-  if (pr == NULL || buddy_name == NULL || *buddy_name == '\0' || user_id == NULL || *user_id == '\0')
-    return;
+  if (buddy_name == NULL || *buddy_name == '\0' || user_id == NULL || *user_id == '\0')
+    return FALSE;
   name = g_utf8_strdown (buddy_name, -1);
   old_id = g_hash_table_lookup (pr->name_to_id, name);
   if (g_strcmp0 (old_id, user_id) != 0)
@@ -103,8 +90,14 @@ tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *
       g_hash_table_replace (pr->name_to_id, g_strdup (name), g_strdup (user_id));
       g_hash_table_replace (pr->id_to_name, g_strdup (user_id), g_strdup (name));
     }
-  if (!g_hash_table_contains (pr->asked, user_id))
-    schedule_new_ids (ta);
+  return !g_hash_table_contains (pr->asked, user_id);
+}
+
+void
+tgp_presence_remember_user (TgpAccount *ta, const char *buddy_name, const char *user_id)
+{
+  if (ta != NULL && ta->presence != NULL && remember (ta->presence, buddy_name, user_id))
+    fetch (ta, FALSE);
 }
 
 const char *
@@ -130,6 +123,7 @@ void
 tgp_presence_on_chats_changed (TgpAccount *ta, GPtrArray *changes)
 {
   TgpPresence *pr;
+  gboolean new_ids = FALSE;
 
   if (tgp_account_is_closed (ta) || (pr = ta->presence) == NULL || changes == NULL)
     return;
@@ -145,12 +139,15 @@ tgp_presence_on_chats_changed (TgpAccount *ta, GPtrArray *changes)
       other = tg_chat_other_member (change->chat, ta->self_id);
       if (other == NULL || other->user_id == NULL || *other->user_id == '\0')
         continue;
-      tgp_presence_remember_user (ta, name, other->user_id);
+      new_ids |= remember (pr, name, other->user_id);
       /* The buddy list may have just (re)created the buddy with no presence: what we know. */
       p = g_hash_table_lookup (pr->known, other->user_id);
       if (p != NULL)
         apply (ta, name, p);
     }
+  /* Once for everything that arrived together (700 chats of the first list: 2 calls). */
+  if (new_ids)
+    fetch (ta, FALSE);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -243,16 +240,6 @@ fetch (TgpAccount *ta, gboolean all)
 }
 
 static gboolean
-on_new_ids (gpointer data)
-{
-  TgpAccount *ta = data;
-
-  ta->presence->idle = 0;
-  fetch (ta, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
 on_interval (gpointer data)
 {
   TgpAccount *ta = data;
@@ -286,7 +273,6 @@ tgp_presence_stop (TgpAccount *ta)
   if (pr == NULL)
     return;
   g_clear_handle_id (&pr->timer, g_source_remove);
-  g_clear_handle_id (&pr->idle, g_source_remove);
   g_hash_table_destroy (pr->name_to_id);
   g_hash_table_destroy (pr->id_to_name);
   g_hash_table_destroy (pr->known);
@@ -402,7 +388,7 @@ tgp_presence_add_buddy (PurpleConnection *gc, PurpleBuddy *buddy, PurpleGroup *g
       if (p != NULL)
         apply (ta, name, p);
       else
-        schedule_new_ids (ta);
+        fetch (ta, FALSE);
       return;
     }
   added = g_new0 (AddedBuddy, 1);
