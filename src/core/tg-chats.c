@@ -8,7 +8,7 @@
 #include "core/tg-hosted.h"
 #include "core/tg-json.h"
 #include "core/tg-members.h"
-#include "core/tg-refs.h"
+#include "core/tg-users.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
 
@@ -563,7 +563,7 @@ on_recipient (GObject *source, GAsyncResult *result, gpointer data)
   Op *op = g_task_get_task_data (task);
   GError *error = NULL;
 
-  op->user = tg_refs_lookup_user_finish (result, &error);
+  op->user = tg_users_get_finish (op->graph, result, &error);
   if (op->user == NULL)
     {
       g_task_return_error (task, error);
@@ -573,14 +573,13 @@ on_recipient (GObject *source, GAsyncResult *result, gpointer data)
   post_one_on_one (task);
 }
 
-/* The one user resolver (tg-refs): id, UPN, or an e-mail alias through the mail filter. */
+/* The recipient as a directory user (id, UPN, or a mail alias through the mail filter). */
 static void
 resolve_recipient (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
 
-  tg_refs_lookup_user_async (op->graph, op->recipient, g_task_get_cancellable (task),
-                             on_recipient, task);
+  tg_users_get_async (op->graph, op->recipient, g_task_get_cancellable (task), on_recipient, task);
 }
 
 static void

@@ -132,6 +132,8 @@ tg_time_format (gint64 usec)
 /* ------------------------------------------------------------------------------------------ */
 /* users and members */
 
+static char **string_vector (JsonArray *array);
+
 TgUser *
 tg_user_new_from_json (JsonObject *obj)
 {
@@ -147,6 +149,10 @@ tg_user_new_from_json (JsonObject *obj)
   user->mail = g_strdup (tg_json_string (obj, "mail"));
   user->job_title = g_strdup (tg_json_string (obj, "jobTitle"));
   user->user_type = g_strdup (tg_json_string (obj, "userType"));
+  user->department = g_strdup (tg_json_string (obj, "department"));
+  user->office_location = g_strdup (tg_json_string (obj, "officeLocation"));
+  user->mobile_phone = g_strdup (tg_json_string (obj, "mobilePhone"));
+  user->business_phones = string_vector (tg_json_array (obj, "businessPhones"));
   return user;
 }
 
@@ -164,6 +170,10 @@ tg_user_copy (const TgUser *user)
   copy->mail = g_strdup (user->mail);
   copy->job_title = g_strdup (user->job_title);
   copy->user_type = g_strdup (user->user_type);
+  copy->department = g_strdup (user->department);
+  copy->office_location = g_strdup (user->office_location);
+  copy->mobile_phone = g_strdup (user->mobile_phone);
+  copy->business_phones = g_strdupv (user->business_phones);
   return copy;
 }
 
@@ -178,6 +188,10 @@ tg_user_free (TgUser *user)
   g_free (user->mail);
   g_free (user->job_title);
   g_free (user->user_type);
+  g_free (user->department);
+  g_free (user->office_location);
+  g_free (user->mobile_phone);
+  g_strfreev (user->business_phones);
   g_free (user);
 }
 

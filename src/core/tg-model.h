@@ -34,6 +34,11 @@ typedef struct {
   char *mail;
   char *job_title;
   char *user_type;          /* "Member", "Guest" (userType), may be NULL */
+  /* Profile fields (present when the request $select-ed them). */
+  char *department;
+  char *office_location;
+  char *mobile_phone;
+  char **business_phones;   /* NULL-terminated, never NULL */
 } TgUser;
 
 TgUser *tg_user_new_from_json (JsonObject *obj);    /* NULL when obj is NULL or has no id */

@@ -7,8 +7,7 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
-
-#define USER_SELECT "$select=id,displayName,userPrincipalName,mail,userType"
+#include "core/tg-users.h"
 
 struct _TgRefs {
   gatomicrefcount ref;
@@ -91,171 +90,8 @@ cache_user (TgRefs *refs, const char *typed, const TgUser *user)
   cache_under (refs, typed, copy);
 }
 
-char *
-tg_refs_odata_quote (const char *value)
-{
-  g_auto (GStrv) parts = g_strsplit (value != NULL ? value : "", "'", -1);
-  g_autofree char *doubled = g_strjoinv ("''", parts);
-
-  return g_strdup_printf ("'%s'", doubled);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Users                                                                                       */
-
-typedef struct {
-  TgGraph *graph;
-  char *ref;
-  gboolean tried_mail_filter;
-} Lookup;
-
-static void
-lookup_free (gpointer p)
-{
-  Lookup *lu = p;
-
-  tg_graph_unref (lu->graph);
-  g_free (lu->ref);
-  g_free (lu);
-}
-
-static void lookup_send (GTask *task);
-
-static void
-return_not_found (GTask *task, const char *ref)
-{
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "No Teams user \"%s\"", ref);
-  g_object_unref (task);
-}
-
-static void
-on_lookup (GObject *source, GAsyncResult *result, gpointer data)
-{
-  GTask *task = data;
-  Lookup *lu = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (lu->graph, result, NULL, &error);
-  JsonObject *obj;
-  TgUser *user;
-
-  if (error != NULL)
-    {
-      /* 404 (no such UPN) or 400 (not a valid id): an e-mail alias may still match by mail. */
-      gboolean not_that = g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND)
-                          || g_error_matches (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
-
-      if (not_that && !lu->tried_mail_filter && strchr (lu->ref, '@') != NULL)
-        {
-          g_error_free (error);
-          lu->tried_mail_filter = TRUE;
-          lookup_send (task);
-          return;
-        }
-      if (not_that)
-        {
-          g_error_free (error);
-          return_not_found (task, lu->ref);
-          return;
-        }
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  obj = tg_json_node_object (node);
-  if (lu->tried_mail_filter)
-    {
-      JsonArray *value = tg_json_array (obj, "value");
-
-      if (tg_json_array_length (value) > 1)
-        {
-          GString *list = g_string_new (NULL);
-
-          for (guint i = 0; i < tg_json_array_length (value); i++)
-            {
-              JsonObject *u = tg_json_array_object (value, i);
-              const char *name = tg_json_string (u, "displayName");
-
-              g_string_append_printf (list, "%s%s <%s> (%s)", i > 0 ? ", " : "",
-                                      name != NULL ? name : "?",
-                                      tg_json_string (u, "userPrincipalName") != NULL
-                                        ? tg_json_string (u, "userPrincipalName") : "?",
-                                      tg_json_string (u, "id") != NULL ? tg_json_string (u, "id") : "?");
-            }
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_AMBIGUOUS,
-                                   "Several Teams users have the address \"%s\": %s", lu->ref,
-                                   list->str);
-          g_string_free (list, TRUE);
-          g_object_unref (task);
-          return;
-        }
-      obj = tg_json_array_object (value, 0);
-    }
-  user = tg_user_new_from_json (obj);
-  if (user == NULL)
-    {
-      return_not_found (task, lu->ref);
-      return;
-    }
-  g_task_return_pointer (task, user, (GDestroyNotify) tg_user_free);
-  g_object_unref (task);
-}
-
-static void
-lookup_send (GTask *task)
-{
-  Lookup *lu = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
-
-  if (!lu->tried_mail_filter)
-    {
-      g_autofree char *escaped = g_uri_escape_string (lu->ref, "@", TRUE);
-
-      path = g_strdup_printf ("/users/%s?" USER_SELECT, escaped);
-    }
-  else
-    {
-      g_autofree char *quoted = tg_refs_odata_quote (lu->ref);
-      g_autofree char *filter = g_strdup_printf ("mail eq %s", quoted);
-      g_autofree char *escaped = g_uri_escape_string (filter, NULL, TRUE);
-
-      path = g_strdup_printf ("/users?$filter=%s&" USER_SELECT, escaped);
-    }
-  tg_graph_send_async (lu->graph, tg_call_new ("GET", path), g_task_get_cancellable (task),
-                       on_lookup, task);
-}
-
-void
-tg_refs_lookup_user_async (TgGraph *graph, const char *ref, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  Lookup *lu = g_new0 (Lookup, 1);
-
-  g_task_set_source_tag (task, tg_refs_lookup_user_async);
-  lu->graph = tg_graph_ref (graph);
-  lu->ref = g_strstrip (g_strdup (ref != NULL ? ref : ""));
-  g_task_set_task_data (task, lu, lookup_free);
-  /* Nothing to look up, or something no user can be called: never a request. */
-  if (*lu->ref == '\0' || strpbrk (lu->ref, "/?#\\") != NULL)
-    {
-      if (*lu->ref == '\0')
-        {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No user given");
-          g_object_unref (task);
-        }
-      else
-        return_not_found (task, lu->ref);
-      return;
-    }
-  lookup_send (task);
-}
-
-TgUser *
-tg_refs_lookup_user_finish (GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
 
 typedef struct {
   TgRefs *refs;
@@ -278,7 +114,7 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer data)
   GTask *task = data;
   Resolve *r = g_task_get_task_data (task);
   GError *error = NULL;
-  TgUser *user = tg_refs_lookup_user_finish (result, &error);
+  TgUser *user = tg_users_get_finish (r->refs->graph, result, &error);
 
   if (user == NULL)
     g_task_return_error (task, error);
@@ -309,7 +145,7 @@ tg_refs_resolve_user_async (TgRefs *refs, const char *ref, GCancellable *cancell
   r->refs = tg_refs_ref (refs);
   r->ref = g_strdup (ref);
   g_task_set_task_data (task, r, resolve_free);
-  tg_refs_lookup_user_async (refs->graph, ref, cancellable, on_resolved, task);
+  tg_users_get_async (refs->graph, ref, cancellable, on_resolved, task);
 }
 
 TgUser *

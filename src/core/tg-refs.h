@@ -1,11 +1,10 @@
 /* tg-refs — references as people type them, resolved to Graph objects (the seed's user_ref and
  * group_chat_ref, without their faults).
  *
- * Users: an AAD user id, a UPN, or an e-mail address that is not the UPN. GET /users/{ref},
- * and after a 404 for something with an '@', GET /users?$filter=mail eq '<ref>' (quotes
- * doubled, as OData wants). Nothing → TG_ERROR_NOT_FOUND naming the ref; two users with that
- * address → TG_ERROR_AMBIGUOUS listing them. A TgRefs (one per account) caches what it resolved,
- * under the user's id, UPN and mail, so a second mention or invite costs no request.
+ * Users: an AAD user id, a UPN, or an e-mail address that is not the UPN, looked up by
+ * tg_users_get_async (tg-users.h: not found / ambiguous as it says). A TgRefs (one per account)
+ * caches what it resolved, under the user's id, UPN and mail, so a second mention or invite
+ * costs no request.
  *
  * Group chats: a chat id ("19:…") or a topic, matched over EVERY page of /me/chats (the seed
  * looked at the first page only): exact topic first, else case-insensitively. None →
@@ -36,13 +35,7 @@ void tg_refs_resolve_user_async (TgRefs *refs, const char *ref, GCancellable *ca
 TgUser *tg_refs_resolve_user_finish (TgRefs *refs, GAsyncResult *result, GError **error);
 /* The cached user for `ref` (not a copy), NULL when not cached. */
 const TgUser *tg_refs_cached_user (TgRefs *refs, const char *ref);
-/* The same resolution without a cache (for callers that have only a TgGraph). */
-void tg_refs_lookup_user_async (TgGraph *graph, const char *ref, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data);
-TgUser *tg_refs_lookup_user_finish (GAsyncResult *result, GError **error);
-
-/* The OData string literal of `value`: 'value' with each ' doubled (newly allocated). */
-char *tg_refs_odata_quote (const char *value);
+/* (Without a cache: tg_users_get_async, the look-up this builds on.) */
 
 /* ---- group chats ---- */
 gboolean tg_refs_is_chat_id (const char *ref);   /* "19:…" */

@@ -12,6 +12,7 @@
 #include "purple/tgp-im.h"
 #include "purple/tgp-images.h"
 #include "purple/tgp-readstate.h"
+#include "purple/tgp-presence.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -434,6 +435,7 @@ tgp_account_on_ready (TgpAccount *ta)
   tgp_avatars_start (ta);
   tgp_images_start (ta);
   tgp_readstate_start (ta);
+  tgp_presence_start (ta);
   tgp_sync_start (ta);     /* last: its events go to the modules above */
 }
 
@@ -445,6 +447,7 @@ tgp_account_on_close (TgpAccount *ta)
    * closed). */
   tgp_images_stop (ta);    /* before the engine saves its state: see tgp_images_stop */
   tgp_sync_stop (ta);      /* no sync event after this (none can come in between) */
+  tgp_presence_stop (ta);
   tgp_readstate_stop (ta);
   tgp_avatars_stop (ta);
   tgp_im_stop (ta);

@@ -89,6 +89,7 @@ struct _TgpAccount {
   struct _TgpImages *images;        /* tgp-images.c: messages waiting for their images */
   struct _TgpReadstate *readstate;  /* tgp-readstate.c: what to mark read */
   struct _TgRefs *refs;             /* core/tg-refs: users and chats as typed, resolved and cached */
+  struct _TgpPresence *presence;    /* tgp-presence.c: buddy name <-> user id, presence poll */
 };
 
 TgpAccount *tgp_account_ref (TgpAccount *ta);

@@ -18,6 +18,8 @@
 #include "purple/tgp-search.h"
 #include "purple/tgp-recent.h"
 #include "purple/tgp-members.h"
+#include "purple/tgp-presence.h"
+#include "purple/tgp-profiles.h"
 
 #define TGP_VERSION "0.1"
 #define DBG "teams-graph"
@@ -41,17 +43,21 @@ tgp_status_types (PurpleAccount *account)
 {
   GList *types = NULL;
 
-  /* Graph availability: Available, Away/BeRightBack, Busy, DoNotDisturb, Offline. */
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AVAILABLE, "available",
-                                                             NULL, TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AWAY, "away",
-                                                             NULL, TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_UNAVAILABLE, "busy",
-                                                             "Busy", TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_UNAVAILABLE, "dnd",
-                                                             "Do not disturb", TRUE, TRUE, FALSE));
-  types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_OFFLINE, "offline",
-                                                             NULL, TRUE, TRUE, FALSE));
+  /* Graph availability: Available, Away/BeRightBack, Busy, DoNotDisturb, Offline; the activity
+   * ("In a meeting") is the "message" attribute (tgp-presence.c). */
+#define WITH_MESSAGE "message", "Message", purple_value_new (PURPLE_TYPE_STRING), NULL
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_AVAILABLE, "available",
+                                                                   NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_AWAY, "away",
+                                                                   NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_UNAVAILABLE, "busy",
+                                                                   "Busy", TRUE, TRUE, FALSE, WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_UNAVAILABLE, "dnd",
+                                                                   "Do not disturb", TRUE, TRUE, FALSE,
+                                                                   WITH_MESSAGE));
+  types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_OFFLINE, "offline",
+                                                                   NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
+#undef WITH_MESSAGE
   /* Buddies whose presence is not known (yet): listed, not claimed available (tgp-blist.h). */
   types = g_list_append (types, purple_status_type_new_full (PURPLE_STATUS_AWAY, "unknown",
                                                              "Presence unknown", FALSE, FALSE, FALSE));
@@ -105,6 +111,8 @@ tgp_plugin_actions (PurplePlugin *plugin, gpointer context)
 
   actions = g_list_append (actions, purple_plugin_action_new ("New group chat…",
                                                               tgp_members_action_new_group_chat));
+  actions = g_list_append (actions, purple_plugin_action_new (TGP_ACTION_SEARCH_USERS,
+                                                             tgp_profiles_search_action));
   actions = g_list_append (actions, tgp_all_messages_action_new ());
   return actions;
 }
@@ -182,6 +190,9 @@ static PurplePluginProtocolInfo prpl_info = {
   .roomlist_cancel = tgp_chat_roomlist_cancel,
   .get_cb_alias = tgp_chat_get_cb_alias,
   .send_im = tgp_im_send,
+  .set_status = tgp_presence_set_status,
+  .add_buddy = tgp_presence_add_buddy,
+  .get_info = tgp_profiles_get_info,
   .normalize = tgp_blist_normalize,
   .offline_message = tgp_blist_offline_message,
   .struct_size = sizeof (PurplePluginProtocolInfo),

@@ -12,6 +12,7 @@
 #include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-readstate.h"
+#include "purple/tgp-presence.h"
 
 #define DBG "teams-graph"
 /* Consecutive transient poll failures before the user is told (the engine goes on). */
@@ -68,6 +69,7 @@ on_chats_changed (TgSync *sync, GPtrArray *changes, gpointer user_data)
   healthy (ta);
   tgp_blist_update (ta, changes);
   tgp_avatars_update (ta, changes);
+  tgp_presence_on_chats_changed (ta, changes);
   for (guint i = 0; i < changes->len && !tgp_account_is_closed (ta); i++)
     {
       const TgSyncChatChange *change = g_ptr_array_index (changes, i);

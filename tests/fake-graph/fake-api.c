@@ -29,6 +29,27 @@ fake_graph_me_upn (FakeGraph *fg)
 }
 
 void
+fake_graph_set_user_contact (FakeGraph *fg, const char *upn, const char *office_location,
+                             const char *mobile_phone, const char *business_phone)
+{
+  FakeUser *u = fake_store_user (fg, upn);
+  g_return_if_fail (u != NULL);
+  if (office_location) {
+    g_free (u->office_location);
+    u->office_location = g_strdup (office_location);
+  }
+  if (mobile_phone) {
+    g_free (u->mobile_phone);
+    u->mobile_phone = g_strdup (mobile_phone);
+  }
+  if (business_phone) {
+    const char *one[] = { business_phone, NULL };
+    g_strfreev (u->business_phones);
+    u->business_phones = g_strdupv ((char **) one);
+  }
+}
+
+void
 fake_graph_set_user_details (FakeGraph *fg, const char *upn, const char *job_title,
                              const char *department, const char *mail)
 {

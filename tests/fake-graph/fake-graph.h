@@ -107,6 +107,9 @@ const char *fake_graph_me_upn (FakeGraph *fg);
 /* Job title, department and mail (NULL leaves a field unchanged). */
 void fake_graph_set_user_details (FakeGraph *fg, const char *upn, const char *job_title,
                                   const char *department, const char *mail);
+/* Office location, mobile phone and one business phone (NULL leaves a field unchanged). */
+void fake_graph_set_user_contact (FakeGraph *fg, const char *upn, const char *office_location,
+                                  const char *mobile_phone, const char *business_phone);
 /* A photo for /users/{id}/photos/48x48/$value: `png` (ref taken) or, when NULL, a generated one. */
 void fake_graph_set_user_photo (FakeGraph *fg, const char *upn, GBytes *png);
 /* The user has no photo any more (404 ImageNotFound). */
@@ -153,5 +156,8 @@ void fake_graph_set_authorize_error (FakeGraph *fg, const char *error, const cha
  * /users/{id}/chats/getAllMessages answers (default FALSE: 403, as Graph answers delegated
  * tokens). */
 void fake_graph_set_application_permissions (FakeGraph *fg, gboolean granted);
+/* Tokens issued from now on lack the permission `scope` (e.g. "Presence.ReadWrite": the tenant's
+ * admin has not consented to it), whatever the client asks for; NULL grants everything again. */
+void fake_graph_withhold_scope (FakeGraph *fg, const char *scope);
 
 G_END_DECLS

@@ -56,6 +56,7 @@ struct _FakeIdentity {
   guint device_lifetime;
   char *authorize_error;          /* /authorize redirects with this error instead of a code */
   char *authorize_error_description;
+  char *withheld_scope;       /* a permission never granted (no admin consent), or NULL */
 };
 
 static gint64
@@ -128,6 +129,7 @@ fake_identity_free (FakeIdentity *id)
   g_free (id->last_user_code);
   g_free (id->authorize_error);
   g_free (id->authorize_error_description);
+  g_free (id->withheld_scope);
   g_free (id);
 }
 
@@ -360,12 +362,39 @@ id_token (FakeGraph *fg, const char *client_id)
   return jwt;
 }
 
+void
+fake_graph_withhold_scope (FakeGraph *fg, const char *scope)
+{
+  g_free (fg->identity->withheld_scope);
+  fg->identity->withheld_scope = g_strdup (scope);
+}
+
+/* `scope` without the withheld permission (newly allocated). */
+static char *
+consented_scopes (FakeIdentity *id, const char *scope)
+{
+  if (id->withheld_scope == NULL)
+    return g_strdup (scope);
+  GString *out = g_string_new (NULL);
+  char **words = g_strsplit (scope ? scope : "", " ", -1);
+  for (guint i = 0; words[i]; i++) {
+    if (*words[i] == '\0' || scope_has (words[i], id->withheld_scope))
+      continue;
+    if (out->len)
+      g_string_append_c (out, ' ');
+    g_string_append (out, words[i]);
+  }
+  g_strfreev (words);
+  return g_string_free (out, FALSE);
+}
+
 static void
-respond_tokens (FakeReq *req, FakeResp *resp, const char *scope, const char *client_id)
+respond_tokens (FakeReq *req, FakeResp *resp, const char *requested, const char *client_id)
 {
   FakeIdentity *id = req->fg->identity;
   char *access = fake_random_token (48);
   AccessToken *a = g_new0 (AccessToken, 1);
+  char *scope = consented_scopes (id, requested);
   a->scope = g_strdup (scope);
   a->expires = mono_ms () + (gint64) id->token_lifetime * 1000;
   g_hash_table_insert (id->access, g_strdup (access), a);
@@ -386,6 +415,7 @@ respond_tokens (FakeReq *req, FakeResp *resp, const char *scope, const char *cli
   json_object_set_string_member (o, "id_token", idt);
   g_free (idt);
   g_free (access);
+  g_free (scope);
   fake_resp_object (resp, 200, o);
   g_free (resp->content_type);
   resp->content_type = g_strdup ("application/json; charset=utf-8");

@@ -27,6 +27,7 @@ typedef struct {
   char *department;
   char *office_location;
   char *mobile_phone;
+  char **business_phones; /* NULL = none ([]) */
   char *availability;
   char *activity;
   GBytes *photo;          /* NULL: 404 */

@@ -13,8 +13,12 @@ static const char *const default_user_fields[] = {
 static void
 set_user_field (JsonObject *o, FakeUser *u, const char *field)
 {
-  if (strcmp (field, "businessPhones") == 0)
-    json_object_set_array_member (o, field, json_array_new ());
+  if (strcmp (field, "businessPhones") == 0) {
+    JsonArray *phones = json_array_new ();
+    for (guint i = 0; u->business_phones && u->business_phones[i]; i++)
+      json_array_add_string_element (phones, u->business_phones[i]);
+    json_object_set_array_member (o, field, phones);
+  }
   else if (strcmp (field, "displayName") == 0)
     fake_json_set_string_or_null (o, field, u->display_name);
   else if (strcmp (field, "givenName") == 0)

@@ -45,6 +45,7 @@ user_free (FakeUser *u)
   g_free (u->department);
   g_free (u->office_location);
   g_free (u->mobile_phone);
+  g_strfreev (u->business_phones);
   g_free (u->availability);
   g_free (u->activity);
   g_free (u->photo_type);

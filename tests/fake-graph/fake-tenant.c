@@ -59,6 +59,8 @@ set_str (char **slot, const char *value)
   }
 }
 
+static const char *const *string_list (JsonArray *arr, GPtrArray *keep);
+
 static gboolean
 load_user (Loader *ld, JsonObject *o)
 {
@@ -72,6 +74,10 @@ load_user (Loader *ld, JsonObject *o)
   set_str (&u->department, fake_json_string (o, "department"));
   set_str (&u->office_location, fake_json_string (o, "officeLocation"));
   set_str (&u->mobile_phone, fake_json_string (o, "mobilePhone"));
+  GPtrArray *phones = g_ptr_array_new ();
+  g_strfreev (u->business_phones);
+  u->business_phones = g_strdupv ((char **) string_list (fake_json_array (o, "businessPhones"), phones));
+  g_ptr_array_unref (phones);
   JsonObject *presence = fake_json_object (o, "presence");
   const char *availability = presence ? fake_json_string (presence, "availability")
                                       : fake_json_string (o, "presence");

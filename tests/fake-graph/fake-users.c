@@ -133,14 +133,19 @@ search_matches (FakeUser *u, gpointer data)
 static gboolean
 parse_user_search (const char *text, UserSearch *s)
 {
-  GRegex *re = g_regex_new ("\"(\\w+):([^\"]*)\"", 0, 0, NULL);
+  /* "field:term", where a backslash escapes the next character (\" and \\). */
+  GRegex *re = g_regex_new ("\"(\\w+):((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
+  GRegex *unescape = g_regex_new ("\\\\(.)", 0, 0, NULL);
   GMatchInfo *mi = NULL;
   g_regex_match (re, text, 0, &mi);
   while (g_match_info_matches (mi)) {
+    char *raw = g_match_info_fetch (mi, 2);
     g_ptr_array_add (s->fields, g_match_info_fetch (mi, 1));
-    g_ptr_array_add (s->values, g_match_info_fetch (mi, 2));
+    g_ptr_array_add (s->values, g_regex_replace (unescape, raw, -1, 0, "\\1", 0, NULL));
+    g_free (raw);
     g_match_info_next (mi, NULL);
   }
+  g_regex_unref (unescape);
   g_match_info_free (mi);
   g_regex_unref (re);
   s->any = strstr (text, " OR ") != NULL;

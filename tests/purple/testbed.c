@@ -51,6 +51,9 @@ struct _TbRequest {
   GCallback ok_cb;
   GCallback cancel_cb;
   PurpleRequestFields *fields;
+  /* notify_searchresults: the results (freed when the dialog closes, as Pidgin does) */
+  PurpleNotifySearchResults *results;
+  PurpleConnection *gc;
 };
 
 typedef struct {
@@ -96,6 +99,7 @@ tb_event_type_name (TbEventType type)
     case TB_EV_CHAT_USERS_ADDED: return "chat-users-added";
     case TB_EV_CHAT_USERS_REMOVED: return "chat-users-removed";
     case TB_EV_CHAT_USER_RENAMED: return "chat-user-renamed";
+    case TB_EV_ADD_BUDDY: return "add-buddy";
     case TB_EV_ANY: return "any";
     default: return "?";
     }
@@ -863,6 +867,9 @@ notify_searchresults (PurpleConnection *gc, const char *title, const char *prima
   TbEvent *ev = notify_event (PURPLE_NOTIFY_SEARCHRESULTS,
                               gc ? purple_connection_get_account (gc) : NULL, title, primary,
                               secondary, rows);
+  ev->request->results = results;
+  ev->request->gc = gc;
+  ev->request->user_data = data;
   return ev->request;
 }
 
@@ -908,11 +915,84 @@ notify_close (PurpleNotifyType type, void *handle)
   if (req == NULL || !req->open)
     return;
   req->open = FALSE;
+  if (req->results != NULL)
+    purple_notify_searchresults_free (g_steal_pointer (&req->results));
   ev = event_add (TB_EV_NOTIFY_CLOSED, req->event->account);
   ev->code = type;
   ev->title = g_strdup (req->event->title);
   ev->primary = g_strdup (req->event->primary);
   event_done (ev);
+}
+
+gboolean
+tb_searchresults_click (TbEvent *event, const char *label, guint row)
+{
+  TbRequest *req = tb_request_is_open (event) ? event->request : NULL;
+  GList *cells;
+
+  if (req == NULL || req->results == NULL
+      || (cells = g_list_nth_data (req->results->rows, row)) == NULL)
+    return FALSE;
+  for (GList *l = req->results->buttons; l != NULL; l = l->next)
+    {
+      PurpleNotifySearchButton *button = l->data;
+
+      if (button->type == PURPLE_NOTIFY_BUTTON_LABELED && g_strcmp0 (button->label, label) == 0)
+        {
+          button->callback (req->gc, cells, req->user_data);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Buddy list ui ops: only the "add buddy" dialog, recorded (the test adds the buddy itself if
+ * it wants to, as the user would by pressing Add). */
+
+static void
+blist_request_add_buddy (PurpleAccount *account, const char *username, const char *group,
+                         const char *alias)
+{
+  TbEvent *ev = event_add (TB_EV_ADD_BUDDY, account);
+
+  ev->who = g_strdup (username);
+  ev->alias = g_strdup (alias);
+  ev->text = g_strdup (group);
+  event_done (ev);
+}
+
+static PurpleBlistUiOps blist_ops = {
+  .request_add_buddy = blist_request_add_buddy,
+};
+
+gboolean
+tb_account_action (PurpleAccount *account, const char *label)
+{
+  PurpleConnection *gc = purple_account_get_connection (account);
+  PurplePlugin *plugin = purple_find_prpl (TB_PLUGIN_ID);
+  gboolean done = FALSE;
+  GList *actions;
+
+  if (gc == NULL || plugin == NULL || !PURPLE_PLUGIN_HAS_ACTIONS (plugin))
+    return FALSE;
+  actions = PURPLE_PLUGIN_ACTIONS (plugin, gc);
+  for (GList *l = actions; l != NULL; l = l->next)
+    {
+      PurplePluginAction *action = l->data;
+
+      if (action != NULL && !done && g_strcmp0 (action->label, label) == 0)
+        {
+          action->plugin = plugin;
+          action->context = gc;
+          action->callback (action);
+          done = TRUE;
+        }
+      if (action != NULL)
+        purple_plugin_action_free (action);
+    }
+  g_list_free (actions);
+  return done;
 }
 
 static PurpleNotifyUiOps notify_ops = {
@@ -1069,6 +1149,7 @@ ui_init (void)
   purple_conversations_set_ui_ops (&conv_ops);
   purple_request_set_ui_ops (&request_ops);
   purple_notify_set_ui_ops (&notify_ops);
+  purple_blist_set_ui_ops (&blist_ops);
 }
 
 static void

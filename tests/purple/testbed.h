@@ -76,6 +76,7 @@ typedef enum {
   TB_EV_CHAT_USERS_ADDED,  /* chat_add_users: conv, text = names separated by "\n" */
   TB_EV_CHAT_USERS_REMOVED,/* chat_remove_users: conv, text = names separated by "\n" */
   TB_EV_CHAT_USER_RENAMED, /* chat_rename_user: conv, who = old name, text = new name, alias */
+  TB_EV_ADD_BUDDY,         /* purple_blist_request_add_buddy: who = user name, alias, text = group */
   TB_EV_ANY = -1           /* for the find functions: any type */
 } TbEventType;
 
@@ -194,6 +195,15 @@ gboolean tb_request_cancel (TbEvent *event);
 gboolean tb_request_close (TbEvent *event);
 /* request_fields: the fields to fill in before tb_request_ok. */
 PurpleRequestFields *tb_request_fields (TbEvent *event);
+
+/* ---- account actions and search results ---- */
+/* Runs the account action labelled `label` as a client's account menu does (context = the
+ * connection); FALSE when the account is offline or the plugin has no such action. */
+gboolean tb_account_action (PurpleAccount *account, const char *label);
+/* A search results dialog (TB_EV_NOTIFY, code PURPLE_NOTIFY_SEARCHRESULTS; its rows are the
+ * event's text): clicks the button labelled `label` with row `row` (0-based) selected. FALSE
+ * when the dialog is closed or has no such button or row. */
+gboolean tb_searchresults_click (TbEvent *event, const char *label, guint row);
 
 /* ---- debug output ---- */
 /* Everything purple_debug and GLib logged since the last tb_reset (one line per message,

@@ -9,6 +9,7 @@
 #include "common/graph-fixture.h"
 #include "core/tg-error.h"
 #include "core/tg-refs.h"
+#include "core/tg-users.h"
 
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
@@ -168,9 +169,9 @@ test_user_ambiguous_mail (void)
 static void
 test_odata_quote (void)
 {
-  g_autofree char *a = tg_refs_odata_quote ("o'neil");
-  g_autofree char *b = tg_refs_odata_quote ("''");
-  g_autofree char *c = tg_refs_odata_quote (NULL);
+  g_autofree char *a = tg_users_odata_quote ("o'neil");
+  g_autofree char *b = tg_users_odata_quote ("''");
+  g_autofree char *c = tg_users_odata_quote (NULL);
 
   g_assert_cmpstr (a, ==, "'o''neil'");
   g_assert_cmpstr (b, ==, "''''''");
