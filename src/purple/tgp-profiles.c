@@ -96,6 +96,13 @@ on_user_info (GObject *source, GAsyncResult *result, gpointer data)
   add_pair (info, "Mobile phone", user->mobile_phone);
   add_pair (info, "E-mail", user->mail);
   add_pair (info, "User name", user->user_principal_name);
+  /* With the default User.ReadBasic.All, Graph answers these fields with null (no error). */
+  if (user->job_title == NULL && user->department == NULL && user->office_location == NULL
+      && user->mobile_phone == NULL && user->business_phones[0] == NULL)
+    add_pair (info, "Note",
+              "Teams sent no job title, department, office or phone: none may be set, or "
+              "your organisation has not granted this app the User.Read.All permission "
+              "(User.ReadBasic.All covers names and addresses only).");
   purple_notify_userinfo (ta->gc, who, info, NULL, NULL);
   purple_notify_user_info_destroy (info);
 }

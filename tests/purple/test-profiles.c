@@ -171,6 +171,14 @@ test_get_info_buddy (void)
   assert_has (info->text, "<b>Mobile phone</b>: +1 555 0100");
   assert_has (info->text, "<b>E-mail</b>: bob@contoso.com");
   assert_has (info->text, "<b>User name</b>: bob@contoso.com");
+  g_assert_null (strstr (info->text, "User.Read.All"));
+
+  /* Erin's profile has none of those fields (what User.ReadBasic.All gets): a note says why
+   * they may be missing. */
+  info = get_info (acc, ERIN);
+  assert_has (info->text, "<b>Name</b>: Erin Green");
+  assert_has (info->text, "User.Read.All");
+  g_assert_null (strstr (info->text, "Job title"));
 }
 
 static void
