@@ -60,7 +60,7 @@ char *tgp_presence_describe (TgpAccount *ta, const char *user_id);
  * meeting"), escaped as markup; NULL when it has none. */
 char *tgp_presence_status_text (PurpleBuddy *buddy);
 /* prpl tooltip_text: "Status: Busy (In a meeting)" for a buddy who is online (for one who is
- * not, Pidgin and Finch say "Offline" themselves). */
+ * not, Pidgin adds "Status: Offline" itself, and a second status line would contradict it). */
 void tgp_presence_tooltip_text (PurpleBuddy *buddy, PurpleNotifyUserInfo *info, gboolean full);
 
 /* prpl set_status. */

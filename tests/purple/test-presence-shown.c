@@ -149,7 +149,7 @@ test_tooltip (void)
   frank = shown_tooltip (acc, FRANK);
   g_assert_cmpstr (bob, ==, "<b>Status</b>: Busy (In a meeting)");
   g_assert_cmpstr (carol, ==, "<b>Status</b>: Available");
-  /* Offline: the clients add "Status: Offline" themselves, no second status line. */
+  /* Offline: Pidgin adds "Status: Offline" itself, no second status line. */
   g_assert_cmpstr (frank, ==, "");
 
   /* A tooltip drawn after the account closed adds nothing (and touches nothing freed). */
