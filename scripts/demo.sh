@@ -153,6 +153,12 @@ fi
 
 echo "demo: the Graph emulator runs at $base (you are $me); starting $client…"
 echo "demo: sign-in shows a device code — the emulator approves it by itself."
+if [ "$client" = pidgin ]; then
+  # Pidgin reads protocol icons from its system directory only, never from a profile.
+  icons=$(pkg-config --variable=datadir purple 2>/dev/null || echo /usr/share)/pixmaps/pidgin/protocols
+  [ -f "$icons/16/teams-graph.png" ] ||
+    echo "demo: the Teams icon shows in Pidgin's account list after 'make install' (into $icons)."
+fi
 sleep 1
 
 # ---- the client, in the foreground; quitting it ends the demo ----

@@ -49,6 +49,50 @@ tgp_presence_status_id (TgAvailability availability)
     }
 }
 
+char *
+tgp_presence_describe (TgpAccount *ta, const char *user_id)
+{
+  const TgPresence *p = tgp_presence_lookup (ta, user_id);
+  PurpleStatusType *type;
+  g_autofree char *activity = NULL;
+  const char *name;
+
+  if (p == NULL)
+    return NULL;
+  type = purple_account_get_status_type (ta->account, tgp_presence_status_id (p->availability));
+  name = type != NULL ? purple_status_type_get_name (type) : p->availability_name;
+  activity = tg_presence_activity_text (p->activity);
+  if (activity != NULL)
+    return g_strdup_printf ("%s (%s)", name, activity);
+  return g_strdup (name);
+}
+
+char *
+tgp_presence_status_text (PurpleBuddy *buddy)
+{
+  PurpleStatus *status = purple_presence_get_active_status (purple_buddy_get_presence (buddy));
+  const char *message = status != NULL ? purple_status_get_attr_string (status, "message") : NULL;
+
+  /* Pidgin puts this into Pango markup as it is. */
+  return message != NULL && *message != '\0' ? g_markup_escape_text (message, -1) : NULL;
+}
+
+void
+tgp_presence_tooltip_text (PurpleBuddy *buddy, PurpleNotifyUserInfo *info, gboolean full)
+{
+  PurpleConnection *gc = purple_account_get_connection (purple_buddy_get_account (buddy));
+  TgpAccount *ta = tgp_account_from_gc (gc);
+  const char *id;
+  g_autofree char *text = NULL;
+
+  if (ta == NULL || !PURPLE_BUDDY_IS_ONLINE (buddy))
+    return;
+  id = tgp_presence_user_id (ta, purple_buddy_get_name (buddy));
+  text = id != NULL ? tgp_presence_describe (ta, id) : NULL;
+  if (text != NULL)
+    purple_notify_user_info_add_pair_plaintext (info, "Status", text);
+}
+
 /* Pushes a presence onto the buddy, unless the buddy already shows exactly that. */
 static void
 apply (TgpAccount *ta, const char *name, const TgPresence *p)

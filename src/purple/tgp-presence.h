@@ -14,6 +14,9 @@
  *     with the activity ("In a meeting") as the status attribute "message". Only changed
  *     statuses are pushed to purple. A token without Presence.Read.All (403) gets one note
  *     and ends the poll for the session;
+ *   - what the clients show of it beyond the status icon: prpl status_text (Pidgin's line
+ *     under the name) and tooltip_text (Pidgin's and Finch's tooltips), which libpurple leaves
+ *     to the protocol — without them the activity reaches no one but bitlbee;
  *   - prpl set_status: available/away/busy/dnd → setUserPreferredPresence (Available, Away, Busy,
  *     DoNotDisturb), lasting TGP_PRESENCE_EXPIRATION so that a status picked here does not
  *     outlive the working day in Teams. A token without Presence.ReadWrite (403) gets one note
@@ -49,6 +52,16 @@ const TgPresence *tgp_presence_lookup (TgpAccount *ta, const char *user_id);
 
 /* The purple status id (tgp-plugin.c's status types) of an availability. */
 const char *tgp_presence_status_id (TgAvailability availability);
+
+/* "Busy (In a meeting)" from the last polled presence of a user id, NULL when none. */
+char *tgp_presence_describe (TgpAccount *ta, const char *user_id);
+
+/* prpl status_text: the line Pidgin shows under a buddy's name — the Teams activity ("In a
+ * meeting"), escaped as markup; NULL when it has none. */
+char *tgp_presence_status_text (PurpleBuddy *buddy);
+/* prpl tooltip_text: "Status: Busy (In a meeting)" for a buddy who is online (for one who is
+ * not, Pidgin adds "Status: Offline" itself, and a second status line would contradict it). */
+void tgp_presence_tooltip_text (PurpleBuddy *buddy, PurpleNotifyUserInfo *info, gboolean full);
 
 /* prpl set_status. */
 void tgp_presence_set_status (PurpleAccount *account, PurpleStatus *status);

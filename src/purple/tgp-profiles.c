@@ -39,25 +39,6 @@ add_pair (PurpleNotifyUserInfo *info, const char *label, const char *value)
     purple_notify_user_info_add_pair_plaintext (info, label, value);
 }
 
-/* "Busy (In a meeting)" from the last polled presence, NULL when none. */
-static char *
-status_text (TgpAccount *ta, const char *user_id)
-{
-  const TgPresence *p = tgp_presence_lookup (ta, user_id);
-  PurpleStatusType *type;
-  g_autofree char *activity = NULL;
-  const char *name;
-
-  if (p == NULL)
-    return NULL;
-  type = purple_account_get_status_type (ta->account, tgp_presence_status_id (p->availability));
-  name = type != NULL ? purple_status_type_get_name (type) : p->availability_name;
-  activity = tg_presence_activity_text (p->activity);
-  if (activity != NULL)
-    return g_strdup_printf ("%s (%s)", name, activity);
-  return g_strdup (name);
-}
-
 static void
 on_user_info (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -85,7 +66,7 @@ on_user_info (GObject *source, GAsyncResult *result, gpointer data)
   /* What the buddy list learns on the way: this name is this user. */
   if (purple_find_buddy (ta->account, who) != NULL)
     tgp_presence_remember_user (ta, who, user->id);
-  status = status_text (ta, user->id);
+  status = tgp_presence_describe (ta, user->id);
   add_pair (info, "Name", user->display_name);
   add_pair (info, "Status", status);
   add_pair (info, "Job title", user->job_title);

@@ -193,19 +193,9 @@ fake_graph_inject_image_message (FakeGraph *fg, const char *chat_id, const char 
     return NULL;
   FakeUser *from = fake_store_add_user (fg, from_upn, NULL, NULL);
   FakeMessage *m = fake_chat_post (fg, chat, from, "html", "", 0);
-  FakeHosted *hc = g_new0 (FakeHosted, 1);
-  /* Graph's hosted content ids are base64 of an "id=…,type=1,url=…" descriptor. */
-  char *plain = g_strdup_printf ("id=x_%s_%u,type=1,url=fake", m->id, m->hosted->len);
-  hc->id = g_base64_encode ((const guchar *) plain, strlen (plain));
-  g_free (plain);
-  hc->bytes = g_bytes_ref (image);
-  hc->content_type = g_strdup (content_type ? content_type : "image/png");
-  g_ptr_array_add (m->hosted, hc);
   g_free (m->content);
-  m->content = g_strdup_printf ("%s<p><img src=\"%s/chats/%s/messages/%s/hostedContents/%s/$value\" "
-                                "alt=\"image\" width=\"48\" height=\"48\" itemscope=\"png\" "
-                                "style=\"vertical-align:bottom\"></p>", html ? html : "",
-                                fg->graph_url, chat->id, m->id, hc->id);
+  m->content = g_strdup (html ? html : "");
+  fake_message_add_image (fg, chat, m, image, content_type, 48, 48);
   return m->id;
 }
 

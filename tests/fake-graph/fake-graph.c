@@ -950,6 +950,32 @@ fake_graph_new_from_file (const char *path, GError **error)
   return fg;
 }
 
+static void
+rebase_text (char **text, const char *before, const char *after)
+{
+  if (*text == NULL || strstr (*text, before) == NULL)
+    return;
+  GString *moved = g_string_new (*text);
+  g_string_replace (moved, before, after, 0);
+  g_free (*text);
+  *text = g_string_free (moved, FALSE);
+}
+
+/* Bodies written before the port was known (a tenant file's inline images) name the
+ * placeholder URL: they move to the real one. */
+static void
+rebase_contents (FakeGraph *fg, const char *before)
+{
+  for (guint i = 0; i < fg->chats->len; i++) {
+    FakeChat *chat = g_ptr_array_index (fg->chats, i);
+    for (guint j = 0; j < chat->messages->len; j++) {
+      FakeMessage *m = g_ptr_array_index (chat->messages, j);
+      rebase_text (&m->content, before, fg->graph_url);
+      rebase_text (&m->saved_content, before, fg->graph_url);
+    }
+  }
+}
+
 gboolean
 fake_graph_listen (FakeGraph *fg, guint port, GError **error)
 {
@@ -963,10 +989,12 @@ fake_graph_listen (FakeGraph *fg, guint port, GError **error)
   GSList *uris = soup_server_get_uris (fg->server);
   guint bound = uris ? (guint) g_uri_get_port (uris->data) : port;
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  char *before = fg->graph_url;
   g_free (fg->base_url);
-  g_free (fg->graph_url);
   fg->base_url = g_strdup_printf ("http://127.0.0.1:%u", bound);
   fg->graph_url = g_strdup_printf ("%s/v1.0", fg->base_url);
+  rebase_contents (fg, before);
+  g_free (before);
   return TRUE;
 }
 

@@ -248,6 +248,10 @@ FakeMessage *fake_chat_post (FakeGraph *fg, FakeChat *chat, FakeUser *from,
 FakeMessage *fake_chat_post_event (FakeGraph *fg, FakeChat *chat, JsonObject *detail,
                                    gint64 created);
 void fake_message_touch (FakeGraph *fg, FakeMessage *m);
+/* Appends an inline image to the body as Teams clients post one: the bytes become a hosted
+ * content and the body gets <p><img src="{graph}/chats/{c}/messages/{m}/hostedContents/{h}/$value">. */
+void fake_message_add_image (FakeGraph *fg, FakeChat *chat, FakeMessage *m, GBytes *bytes,
+                             const char *content_type, guint width, guint height);
 void fake_message_edit (FakeGraph *fg, FakeMessage *m, const char *content_type,
                         const char *content);
 void fake_message_soft_delete (FakeGraph *fg, FakeMessage *m);
@@ -303,7 +307,8 @@ void fake_control_handle (FakeReq *req, FakeResp *resp);
 void fake_search_query (FakeReq *req, FakeResp *resp);
 
 /* ---- fake-photo.c ---- */
-GBytes *fake_photo_png (const char *seed, guint size);
+GBytes *fake_photo_png (const char *seed, guint size);          /* a square profile photo */
+GBytes *fake_picture_png (const char *seed, guint width, guint height);   /* a shared picture */
 
 /* ---- fake-util.c ---- */
 char *fake_time_format (gint64 ms);

@@ -300,6 +300,34 @@ check_hosted_contents (FakeReq *req, FakeResp *resp, JsonArray *hosted)
   return TRUE;
 }
 
+/* Keeps `bytes` (taken) as the message's next hosted content. */
+static FakeHosted *
+add_hosted (FakeMessage *m, GBytes *bytes, const char *content_type)
+{
+  FakeHosted *hc = g_new0 (FakeHosted, 1);
+  /* Graph's hosted content ids are base64 of an "id=…,type=1,url=…" descriptor. */
+  char *plain = g_strdup_printf ("id=x_%s_%u,type=1,url=fake", m->id, m->hosted->len);
+  hc->id = g_base64_encode ((const guchar *) plain, strlen (plain));
+  g_free (plain);
+  hc->bytes = bytes;
+  hc->content_type = g_strdup (content_type);
+  g_ptr_array_add (m->hosted, hc);
+  return hc;
+}
+
+void
+fake_message_add_image (FakeGraph *fg, FakeChat *chat, FakeMessage *m, GBytes *bytes,
+                        const char *content_type, guint width, guint height)
+{
+  FakeHosted *hc = add_hosted (m, g_bytes_ref (bytes), content_type ? content_type : "image/png");
+  char *content = g_strdup_printf ("%s<p><img src=\"%s/chats/%s/messages/%s/hostedContents/%s/$value\" "
+                                   "alt=\"image\" width=\"%u\" height=\"%u\" itemscope=\"png\" "
+                                   "style=\"vertical-align:bottom\"></p>", m->content ? m->content : "",
+                                   fg->graph_url, chat->id, m->id, hc->id, width, height);
+  g_free (m->content);
+  m->content = content;
+}
+
 /* Stores checked hostedContents; rewrites "../hostedContents/<temporaryId>/$value" in the body. */
 static void
 take_hosted_contents (FakeGraph *fg, JsonArray *hosted, FakeChat *chat, FakeMessage *m)
@@ -307,15 +335,9 @@ take_hosted_contents (FakeGraph *fg, JsonArray *hosted, FakeChat *chat, FakeMess
   guint n = hosted ? json_array_get_length (hosted) : 0;
   for (guint i = 0; i < n; i++) {
     JsonObject *h = json_node_get_object (json_array_get_element (hosted, i));
-    FakeHosted *hc = g_new0 (FakeHosted, 1);
-    char *plain = g_strdup_printf ("id=x_%s_%u,type=1,url=fake", m->id, i);
-    hc->id = g_base64_encode ((const guchar *) plain, strlen (plain));
-    g_free (plain);
     gsize len = 0;
     guchar *data = g_base64_decode (fake_json_string (h, "contentBytes"), &len);
-    hc->bytes = g_bytes_new_take (data, len);
-    hc->content_type = g_strdup (fake_json_string (h, "contentType"));
-    g_ptr_array_add (m->hosted, hc);
+    FakeHosted *hc = add_hosted (m, g_bytes_new_take (data, len), fake_json_string (h, "contentType"));
     char *from = g_strdup_printf ("../hostedContents/%s/$value",
                                   fake_json_string (h, "@microsoft.graph.temporaryId"));
     char *to = g_strdup_printf ("%s/chats/%s/messages/%s/hostedContents/%s/$value",

@@ -65,35 +65,100 @@ zlib_stored (const guint8 *data, gsize len)
   return z;
 }
 
-GBytes *
-fake_photo_png (const char *seed, guint size)
+/* A PNG (8-bit RGB, unfiltered rows, stored deflate) of `rgb`: w × h pixels, 3 bytes each. */
+static GBytes *
+encode_png (const guint8 *rgb, guint w, guint h)
 {
-  guint h = g_str_hash (seed ? seed : "");
-  guint8 bg[3] = { 60 + h % 150, 60 + (h >> 8) % 150, 60 + (h >> 16) % 150 };
-  gsize stride = 1 + 3 * (gsize) size;
-  guint8 *raw = g_malloc0 (stride * size);
-  double r = size * 0.35, c = (size - 1) / 2.0;
-  for (guint y = 0; y < size; y++) {
-    guint8 *row = raw + y * stride;
-    for (guint x = 0; x < size; x++) {
-      gboolean disc = (x - c) * (x - c) + (y - c) * (y - c) <= r * r;
-      for (int k = 0; k < 3; k++)
-        row[1 + 3 * x + k] = disc ? (guint8) (255 - (255 - bg[k]) / 3) : bg[k];
-    }
-  }
+  gsize stride = 1 + 3 * (gsize) w;
+  guint8 *raw = g_malloc0 (stride * h);
+  for (guint y = 0; y < h; y++)
+    memcpy (raw + y * stride + 1, rgb + (gsize) y * 3 * w, 3 * (gsize) w);
   GByteArray *png = g_byte_array_new ();
   static const guint8 sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
   g_byte_array_append (png, sig, 8);
-  guint8 ihdr[13] = { 0 };
-  ihdr[0] = size >> 24; ihdr[1] = (size >> 16) & 0xff; ihdr[2] = (size >> 8) & 0xff; ihdr[3] = size & 0xff;
-  memcpy (ihdr + 4, ihdr, 4);
-  ihdr[8] = 8;   /* bit depth */
-  ihdr[9] = 2;   /* RGB */
+  guint8 ihdr[13] = { w >> 24, (w >> 16) & 0xff, (w >> 8) & 0xff, w & 0xff,
+                      h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff,
+                      8 /* bit depth */, 2 /* RGB */, 0, 0, 0 };
   put_chunk (png, "IHDR", ihdr, sizeof ihdr);
-  GByteArray *z = zlib_stored (raw, stride * size);
+  GByteArray *z = zlib_stored (raw, stride * h);
   put_chunk (png, "IDAT", z->data, z->len);
   g_byte_array_unref (z);
   put_chunk (png, "IEND", NULL, 0);
   g_free (raw);
   return g_byte_array_free_to_bytes (png);
+}
+
+/* A colour of its own per seed, mid-bright. */
+static void
+seed_colour (const char *seed, guint8 out[3])
+{
+  guint h = g_str_hash (seed ? seed : "");
+  out[0] = 60 + h % 150;
+  out[1] = 60 + (h >> 8) % 150;
+  out[2] = 60 + (h >> 16) % 150;
+}
+
+static void
+put_pixel (guint8 *rgb, guint w, guint x, guint y, const guint8 c[3])
+{
+  memcpy (rgb + 3 * ((gsize) y * w + x), c, 3);
+}
+
+GBytes *
+fake_photo_png (const char *seed, guint size)
+{
+  /* A person's silhouette (head and shoulders, pale) on the user's colour, so that clients
+   * show something that reads as a profile photo. */
+  guint8 bg[3], fg[3];
+  seed_colour (seed, bg);
+  for (int k = 0; k < 3; k++)
+    fg[k] = (guint8) (255 - (255 - bg[k]) / 4);
+  guint8 *rgb = g_malloc (3 * (gsize) size * size);
+  double c = (size - 1) / 2.0;
+  double head_y = size * 0.38, head_r = size * 0.19;
+  double body_y = size * 1.02, body_rx = size * 0.36, body_ry = size * 0.40;
+  for (guint y = 0; y < size; y++)
+    for (guint x = 0; x < size; x++) {
+      double dx = x - c, dy = y - head_y, by = y - body_y;
+      gboolean head = dx * dx + dy * dy <= head_r * head_r;
+      gboolean body = (dx * dx) / (body_rx * body_rx) + (by * by) / (body_ry * body_ry) <= 1.0;
+      put_pixel (rgb, size, x, y, head || body ? fg : bg);
+    }
+  GBytes *png = encode_png (rgb, size, size);
+  g_free (rgb);
+  return png;
+}
+
+GBytes *
+fake_picture_png (const char *seed, guint width, guint height)
+{
+  /* A sketch of an app screen in the seed's colour — title bar, side bar, lines of text, a
+   * button — so that a shared picture looks like one. */
+  static const guint8 paper[3] = { 250, 250, 252 }, ink[3] = { 196, 200, 208 },
+                      panel[3] = { 230, 232, 238 };
+  guint8 accent[3];
+  seed_colour (seed, accent);
+  guint8 *rgb = g_malloc (3 * (gsize) width * height);
+  guint bar = MAX (height / 8, 4), side = width / 4, pad = MAX (width / 24, 2), step = 2 * pad;
+  for (guint y = 0; y < height; y++)
+    for (guint x = 0; x < width; x++) {
+      guint row = y >= bar + pad ? (y - bar - pad) / step : 0;
+      gboolean on_row = y >= bar + pad && (y - bar - pad) % step < pad / 2 + 1;
+      const guint8 *c = paper;
+      if (x == 0 || y == 0 || x == width - 1 || y == height - 1)
+        c = ink;
+      else if (y < bar)
+        c = accent;
+      else if (x < side)
+        c = on_row && x > pad && x < side - pad ? ink : panel;
+      else if (y + 2 * pad > height - bar && y + pad < height && x + side > width && x + pad < width)
+        c = accent;                                          /* the button */
+      else if (on_row && y + 2 * bar < height && x > side + pad
+               && x + pad + (row % 3) * side / 2 < width)
+        c = ink;                                             /* text, lines of three lengths */
+      put_pixel (rgb, width, x, y, c);
+    }
+  GBytes *png = encode_png (rgb, width, height);
+  g_free (rgb);
+  return png;
 }

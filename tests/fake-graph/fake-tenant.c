@@ -3,6 +3,10 @@
 #include "fake-graph/fake-internal.h"
 #include <string.h>
 
+/* The size of the picture a tenant message with "image": true carries. */
+#define TENANT_IMAGE_WIDTH 240
+#define TENANT_IMAGE_HEIGHT 150
+
 typedef struct {
   FakeGraph *fg;
   gint64 now;
@@ -227,6 +231,12 @@ load_message (Loader *ld, FakeChat *chat, JsonObject *o, gint64 fallback_time)
   const char *html = fake_json_string (o, "html");
   FakeMessage *m = fake_chat_post (ld->fg, chat, from, text && !html ? "text" : "html",
                                    html ? html : text, created);
+  if (json_bool (o, "image")) {
+    /* "image": true — a picture pasted into the message (a hosted content). */
+    GBytes *png = fake_picture_png (m->id, TENANT_IMAGE_WIDTH, TENANT_IMAGE_HEIGHT);
+    fake_message_add_image (ld->fg, chat, m, png, "image/png", TENANT_IMAGE_WIDTH, TENANT_IMAGE_HEIGHT);
+    g_bytes_unref (png);
+  }
   GPtrArray *keep = g_ptr_array_new ();
   const char *const *mentioned = string_list (fake_json_array (o, "mentions"), keep);
   if (mentioned[0]) {

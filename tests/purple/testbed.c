@@ -1356,10 +1356,9 @@ tb_reset (void)
 /* ------------------------------------------------------------------------------------------ */
 /* Emulator and accounts                                                                       */
 
-FakeGraph *
-tb_fake_new (const char *me_upn)
+static FakeGraph *
+fake_started (FakeGraph *fg)
 {
-  FakeGraph *fg = fake_graph_new (me_upn);
   GError *error = NULL;
 
   if (!fake_graph_listen (fg, 0, &error))
@@ -1367,6 +1366,23 @@ tb_fake_new (const char *me_upn)
   fake_graph_set_device_interval (fg, 0);
   g_ptr_array_add (tb.fakes, fg);
   return fg;
+}
+
+FakeGraph *
+tb_fake_new (const char *me_upn)
+{
+  return fake_started (fake_graph_new (me_upn));
+}
+
+FakeGraph *
+tb_fake_new_from_file (const char *path)
+{
+  GError *error = NULL;
+  FakeGraph *fg = fake_graph_new_from_file (path, &error);
+
+  if (fg == NULL)
+    g_error ("test bed: the tenant %s does not load: %s", path, error->message);
+  return fake_started (fg);
 }
 
 PurpleAccount *

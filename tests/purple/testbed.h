@@ -118,6 +118,9 @@ void tb_reset (void);
  * auto-approved after 1 poll (the emulator's default) and may be polled without waiting
  * (device interval 0), so a device code sign-in costs milliseconds. */
 FakeGraph *tb_fake_new (const char *me_upn);
+/* The same with the organisation of a tenant JSON file (tests/fake-graph/README.md); a file
+ * that does not load fails the test. */
+FakeGraph *tb_fake_new_from_file (const char *path);
 /* A prpl-teams-graph account `upn` (added to libpurple's account list, not yet enabled) whose
  * graph_url/login_url point at `fg` (when non-NULL). */
 PurpleAccount *tb_account_new (FakeGraph *fg, const char *upn);

@@ -1,0 +1,169 @@
+/* What the clients show of a buddy's Teams presence beyond the status icon, asked the way
+ * Pidgin asks: the prpl's status_text (the line under the name in Pidgin's buddy list) and
+ * tooltip_text (Pidgin's and Finch's tooltips). libpurple shows neither by itself, so a busy
+ * colleague "In a meeting" looked merely busy in real Pidgin although the status carried the
+ * activity. */
+#include <string.h>
+
+#include "purple/testbed.h"
+
+#define ME "alice@contoso.com"
+#define BOB "bob@contoso.com"
+#define CAROL "carol@contoso.com"
+#define FRANK "frank@contoso.com"
+
+static PurplePluginProtocolInfo *
+prpl (void)
+{
+  PurplePlugin *plugin = purple_find_prpl (TB_PLUGIN_ID);
+
+  g_assert_nonnull (plugin);
+  return PURPLE_PLUGIN_PROTOCOL_INFO (plugin);
+}
+
+/* The line Pidgin shows under the buddy's name (NULL: none). */
+static char *
+shown_status (PurpleAccount *acc, const char *name)
+{
+  PurpleBuddy *buddy = purple_find_buddy (acc, name);
+
+  g_assert_nonnull (buddy);
+  g_assert_nonnull (prpl ()->status_text);
+  return prpl ()->status_text (buddy);
+}
+
+/* The protocol's part of the tooltip, as text with "\n" between the lines. */
+static char *
+shown_tooltip (PurpleAccount *acc, const char *name)
+{
+  PurpleBuddy *buddy = purple_find_buddy (acc, name);
+  PurpleNotifyUserInfo *info = purple_notify_user_info_new ();
+  char *text;
+
+  g_assert_nonnull (buddy);
+  g_assert_nonnull (prpl ()->tooltip_text);
+  prpl ()->tooltip_text (buddy, info, TRUE);
+  text = purple_notify_user_info_get_text_with_newline (info, "\n");
+  purple_notify_user_info_destroy (info);
+  return text;
+}
+
+typedef struct {
+  PurpleAccount *acc;
+  const char *name;
+  const char *status_id;
+} StatusWait;
+
+static gboolean
+cond_status (gpointer data)
+{
+  StatusWait *w = data;
+  PurpleBuddy *buddy = purple_find_buddy (w->acc, w->name);
+  PurpleStatus *status = buddy != NULL
+                         ? purple_presence_get_active_status (purple_buddy_get_presence (buddy)) : NULL;
+
+  return status != NULL && g_strcmp0 (purple_status_get_id (status), w->status_id) == 0;
+}
+
+static void
+wait_status (PurpleAccount *acc, const char *name, const char *status_id)
+{
+  StatusWait w = { acc, name, status_id };
+
+  tb_wait (cond_status, &w, 0);
+}
+
+static FakeGraph *
+colleagues (void)
+{
+  static const char *const people[] = { BOB, CAROL, FRANK, NULL };
+  FakeGraph *fg = tb_fake_new (ME);
+
+  for (guint i = 0; people[i] != NULL; i++)
+    {
+      const char *members[] = { people[i], NULL };
+
+      fake_graph_add_user (fg, people[i], people[i]);
+      fake_graph_add_chat (fg, "oneOnOne", NULL, members);
+    }
+  fake_graph_set_presence (fg, BOB, "Busy", "InAMeeting");
+  fake_graph_set_presence (fg, CAROL, "Available", "Available");
+  fake_graph_set_presence (fg, FRANK, "Offline", "OffWork");
+  return fg;
+}
+
+static PurpleAccount *
+connect (FakeGraph *fg, int presence_interval)
+{
+  PurpleAccount *acc = tb_account_new_signed_in (fg, ME);
+
+  purple_account_set_int (acc, "poll_interval", 1);
+  purple_account_set_int (acc, "presence_interval", presence_interval);
+  purple_account_set_string (acc, "sync_time_scale", "0.01");
+  tb_account_connect (acc);
+  tb_wait_connected (acc);
+  wait_status (acc, BOB, "busy");
+  wait_status (acc, CAROL, "available");
+  wait_status (acc, FRANK, "offline");
+  return acc;
+}
+
+static void
+test_line_under_the_name (void)
+{
+  FakeGraph *fg = colleagues ();
+  PurpleAccount *acc = connect (fg, 1);
+  g_autofree char *bob = NULL, *carol = NULL, *frank = NULL, *changed = NULL, *escaped = NULL;
+
+  bob = shown_status (acc, BOB);
+  carol = shown_status (acc, CAROL);
+  frank = shown_status (acc, FRANK);
+  g_assert_cmpstr (bob, ==, "In a meeting");
+  g_assert_null (carol);            /* "Available" says nothing the icon does not */
+  g_assert_cmpstr (frank, ==, "Off work");
+
+  /* The line follows the next change. */
+  fake_graph_set_presence (fg, BOB, "Away", "BeRightBack");
+  wait_status (acc, BOB, "away");
+  changed = shown_status (acc, BOB);
+  g_assert_cmpstr (changed, ==, "Be right back");
+
+  /* Pidgin pastes it into Pango markup: an activity Graph may add one day is escaped. */
+  fake_graph_set_presence (fg, BOB, "Busy", "Q&A<Session>");
+  wait_status (acc, BOB, "busy");
+  escaped = shown_status (acc, BOB);
+  g_assert_nonnull (escaped);
+  g_assert_null (strchr (escaped, '<'));
+  g_assert_nonnull (strstr (escaped, "&amp;"));
+}
+
+static void
+test_tooltip (void)
+{
+  FakeGraph *fg = colleagues ();
+  PurpleAccount *acc = connect (fg, 3600);
+  g_autofree char *bob = NULL, *carol = NULL, *frank = NULL, *closed = NULL;
+
+  bob = shown_tooltip (acc, BOB);
+  carol = shown_tooltip (acc, CAROL);
+  frank = shown_tooltip (acc, FRANK);
+  g_assert_cmpstr (bob, ==, "<b>Status</b>: Busy (In a meeting)");
+  g_assert_cmpstr (carol, ==, "<b>Status</b>: Available");
+  /* Offline: Pidgin adds "Status: Offline" itself, no second status line. */
+  g_assert_cmpstr (frank, ==, "");
+
+  /* A tooltip drawn after the account closed adds nothing (and touches nothing freed). */
+  tb_account_disconnect (acc);
+  closed = shown_tooltip (acc, BOB);
+  g_assert_cmpstr (closed, ==, "");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  tb_init ();
+  tb_add ("/presence-shown/line-under-the-name", test_line_under_the_name);
+  tb_add ("/presence-shown/tooltip", test_tooltip);
+  return tb_run ();
+}
