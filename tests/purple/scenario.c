@@ -126,6 +126,16 @@ request_matches (FakeRequest *r, const char *method, GPatternSpec *glob)
   return g_str_equal (r->method, method) && g_pattern_spec_match_string (glob, r->path);
 }
 
+/* A request the test expects is not in the log: fails the test. */
+static FakeRequest *
+no_request (const char *method, const char *glob)
+{
+  g_autofree char *message = g_strdup_printf ("no request %s %s in the emulator's log", method, glob);
+
+  g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+  return NULL;
+}
+
 FakeRequest *
 sc_last_request (FakeGraph *fg, const char *method, const char *glob)
 {
@@ -135,7 +145,7 @@ sc_last_request (FakeGraph *fg, const char *method, const char *glob)
   for (guint i = log->len; i > 0; i--)
     if (request_matches (log->pdata[i - 1], method, spec))
       return log->pdata[i - 1];
-  return NULL;
+  return no_request (method, glob);
 }
 
 FakeRequest *
@@ -147,7 +157,7 @@ sc_nth_request (FakeGraph *fg, const char *method, const char *glob, guint n)
   for (guint i = 0; i < log->len; i++)
     if (request_matches (log->pdata[i], method, spec) && n-- == 0)
       return log->pdata[i];
-  return NULL;
+  return no_request (method, glob);
 }
 
 JsonObject *
@@ -326,4 +336,29 @@ sc_buddy_status (PurpleAccount *acc, const char *name)
   PurpleBuddy *buddy = purple_find_buddy (acc, name);
 
   return buddy != NULL ? purple_presence_get_active_status (purple_buddy_get_presence (buddy)) : NULL;
+}
+
+typedef struct {
+  PurpleAccount *acc;
+  const char *name;
+  const char *status_id;
+} StatusWait;
+
+static gboolean
+cond_buddy_status (gpointer data)
+{
+  StatusWait *w = data;
+  PurpleStatus *status = sc_buddy_status (w->acc, w->name);
+
+  return status != NULL && g_strcmp0 (purple_status_get_id (status), w->status_id) == 0;
+}
+
+void
+sc_wait_buddy_status_at (const char *file, int line, const char *func, PurpleAccount *acc,
+                         const char *name, const char *status_id)
+{
+  StatusWait w = { acc, name, status_id };
+  g_autofree char *what = g_strdup_printf ("%s %s", name, status_id);
+
+  tb_wait_full (file, line, func, what, cond_buddy_status, &w, 0);
 }

@@ -65,8 +65,8 @@ void sc_wait_requests_at (const char *file, int line, const char *func, FakeGrap
 /* Waits until `n` more poll cycles (chat-list requests: GET /v1.0/me/chats) have been made. */
 #define SC_CHAT_LIST "/v1.0/me/chats"
 #define sc_wait_polls(fg, n) sc_wait_more_requests ((fg), "GET", SC_CHAT_LIST, (n))
-/* The last / the `n`-th (0-based, oldest first) logged request of `method` to `glob`; NULL when
- * none. */
+/* The last / the `n`-th (0-based, oldest first) logged request of `method` to `glob`; fails the
+ * test when there is none. */
 FakeRequest *sc_last_request (FakeGraph *fg, const char *method, const char *glob);
 FakeRequest *sc_nth_request (FakeGraph *fg, const char *method, const char *glob, guint n);
 /* The JSON body of `r`, parsed; asserts that `r` exists and has a JSON object body. `*keep`
@@ -117,5 +117,10 @@ void sc_run_command (PurpleConversation *conv, const char *cmdline);
 time_t sc_server_time (FakeGraph *fg, const char *chat_id, const char *message_id, const char *field);
 /* The active status of buddy `name`, NULL when there is no such buddy. */
 PurpleStatus *sc_buddy_status (PurpleAccount *acc, const char *name);
+/* Waits until buddy `name` shows the status `status_id` (e.g. "busy"), whatever its message. */
+#define sc_wait_buddy_status(acc, name, status_id) \
+  sc_wait_buddy_status_at (SC_HERE, (acc), (name), (status_id))
+void sc_wait_buddy_status_at (const char *file, int line, const char *func, PurpleAccount *acc,
+                              const char *name, const char *status_id);
 
 G_END_DECLS

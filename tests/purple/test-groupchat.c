@@ -554,8 +554,7 @@ static void
 test_history_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *pair[] = { BOB, NULL };
-  const char *id = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  const char *id = sc_one_on_one (fg, BOB, "Bob Jones");
   PurpleAccount *acc;
   PurpleConversation *conv;
   char text[32];
@@ -608,12 +607,11 @@ test_roomlist (void)
   FakeGraph *fg = new_tenant ();
   const char *id1 = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   const char *id2 = sc_group_chat (fg, "Party", BOB, CAROL, NULL);
-  const char *pair[] = { BOB, NULL };
   PurpleAccount *acc;
   PurpleRoomlist *list;
   guint found = 0;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  sc_one_on_one (fg, BOB, "Bob Jones");
   acc = sc_connect_and_sync (fg, 1);
   list = purple_roomlist_get_list (purple_account_get_connection (acc));
   g_assert_nonnull (list);

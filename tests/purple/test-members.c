@@ -120,7 +120,6 @@ static void
 test_invite_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   PurpleConversation *im;
   g_autoptr (JsonNode) keep = NULL;
@@ -129,7 +128,7 @@ test_invite_in_im (void)
   GPtrArray *log;
   FakeRequest *r;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  sc_one_on_one (fg, BOB, "Bob Jones");
   acc = sc_connect_and_sync (fg, 1);
   im = sc_im_conv (acc, BOB);
   tb_events_mark ();
@@ -158,7 +157,6 @@ static void
 test_buddy_menu (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   PurpleBuddy *buddy;
   PurplePlugin *prpl;
@@ -166,7 +164,7 @@ test_buddy_menu (void)
   PurpleMenuAction *item;
   TbEvent *ev;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  sc_one_on_one (fg, BOB, "Bob Jones");
   acc = sc_connect_and_sync (fg, 1);
   buddy = purple_find_buddy (acc, BOB);
   g_assert_nonnull (buddy);
@@ -442,11 +440,10 @@ static void
 test_everyone_refused_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   TbEvent *ev;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  sc_one_on_one (fg, BOB, "Bob Jones");
   acc = sc_connect_and_sync (fg, 1);
   tb_events_mark ();
   sc_send_im (acc, BOB, "@everyone look");
@@ -471,7 +468,6 @@ static void
 test_mention_by_id_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   const char *bob_id = fake_graph_user_id (fg, BOB);
   g_autofree char *raw = g_strdup_printf ("ok <%s>? not a mention; @<%s> is", bob_id, bob_id);
   g_autofree char *escaped = g_strdup_printf ("and @&lt;%s&gt;", bob_id);
@@ -481,7 +477,7 @@ test_mention_by_id_in_im (void)
   JsonObject *body;
   JsonArray *mentions;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  sc_one_on_one (fg, BOB, "Bob Jones");
   acc = sc_connect_and_sync (fg, 1);
   sc_send_im (acc, BOB, raw);
   sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
@@ -505,13 +501,12 @@ static void
 test_unknown_mention_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   g_autoptr (JsonNode) keep = NULL;
   JsonObject *body;
   TbEvent *ev;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
+  sc_one_on_one (fg, BOB, "Bob Jones");
   acc = sc_connect_and_sync (fg, 1);
   tb_events_mark ();
   sc_send_im (acc, BOB, "ask @nobody@contoso.com");

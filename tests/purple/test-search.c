@@ -310,8 +310,7 @@ static void
 test_search_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *pair[] = { BOB, NULL };
-  const char *im = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  const char *im = sc_one_on_one (fg, BOB, "Bob Jones");
   const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
@@ -405,8 +404,7 @@ test_recent_granted (void)
 {
   FakeGraph *fg = new_tenant ();
   const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
-  const char *pair[] = { CAROL, NULL };
-  const char *im = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  const char *im = sc_one_on_one (fg, CAROL, "Carol Smith");
   PurpleAccount *acc;
   TbEvent *ev;
   const char *older, *newer;

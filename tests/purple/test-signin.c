@@ -14,16 +14,6 @@
 #define TOKEN_PATH "/*/oauth2/v2.0/token"
 #define DEVICECODE_PATH "/*/oauth2/v2.0/devicecode"
 
-/* A tenant whose device codes may be polled as fast as the plugin likes. */
-static FakeGraph *
-new_fake (void)
-{
-  FakeGraph *fg = tb_fake_new (ME);
-
-  fake_graph_set_device_interval (fg, 0);
-  return fg;
-}
-
 static PurpleAccount *
 new_account (FakeGraph *fg, const char *refresh_token)
 {
@@ -193,7 +183,7 @@ test_registration (void)
 static void
 test_device_code (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   g_autofree char *uri = g_strdup_printf ("%s/devicelogin", fake_graph_base_url (fg));
   g_autofree char *expected = NULL;
@@ -260,7 +250,7 @@ test_device_code (void)
 static void
 test_token_expiry (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   GetResult r = { 0 };
@@ -303,7 +293,7 @@ test_token_expiry (void)
 static void
 test_revoked_refresh_token (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   TbEvent *prompt;
@@ -325,7 +315,7 @@ test_revoked_refresh_token (void)
 static void
 test_revoked_mid_session (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   GetResult r = { 0 };
@@ -355,7 +345,7 @@ test_revoked_mid_session (void)
 static void
 test_declined (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt, *error;
   guint polls;
@@ -381,7 +371,7 @@ test_declined (void)
 static void
 test_cancelled_by_user (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt, *error;
   guint polls;
@@ -403,7 +393,7 @@ test_cancelled_by_user (void)
 static void
 test_prompt_ok_keeps_polling (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt;
 
@@ -419,7 +409,7 @@ test_prompt_ok_keeps_polling (void)
 static void
 test_code_expired (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *error;
 
@@ -457,7 +447,7 @@ test_unreachable (void)
 static void
 test_server_error (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   TbEvent *error;
@@ -475,7 +465,7 @@ test_server_error (void)
 static void
 test_profile_server_error (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   TbEvent *error;
@@ -493,7 +483,7 @@ test_profile_server_error (void)
 static void
 expect_invalid_settings (const char *key, const char *value, const char *in_text)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *error;
 
@@ -527,7 +517,7 @@ test_invalid_settings (void)
 static void
 test_close_while_polling (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt;
   guint polls, events;
@@ -554,7 +544,7 @@ test_close_while_polling (void)
 static void
 test_close_during_token_request (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   guint events;
@@ -577,7 +567,7 @@ test_close_during_token_request (void)
 static void
 test_close_during_profile_request (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   guint events;
@@ -597,7 +587,7 @@ test_close_during_profile_request (void)
 static void
 test_close_during_refresh (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   GetResult r = { 0 };
@@ -670,7 +660,7 @@ add_secret (GPtrArray *secrets, const char *value)
 static void
 test_no_secrets_in_logs (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   g_autoptr (GPtrArray) secrets = g_ptr_array_new_with_free_func (g_free);
   GetResult r = { 0 };
