@@ -2,6 +2,7 @@
 #include "purple/scenario.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 /* ---- the tenant ---- */
 
@@ -311,6 +312,24 @@ sc_run_command (PurpleConversation *conv, const char *cmdline)
 
   if (status != PURPLE_CMD_STATUS_OK)
     g_error ("/%s: status %d (%s)", cmdline, status, error != NULL ? error : "");
+}
+
+/* ---- secrets ---- */
+
+void
+sc_assert_secret_hidden (const char *secret, guint number)
+{
+  GPtrArray *events = tb_events ();
+
+  if (strstr (tb_debug_log (), secret) != NULL)
+    g_error ("secret #%u (%zu chars) found in the debug log", number, strlen (secret));
+  for (guint e = 0; e < events->len; e++)
+    {
+      TbEvent *ev = events->pdata[e];
+
+      if (ev->type == TB_EV_CONN_ERROR && ev->text != NULL && strstr (ev->text, secret) != NULL)
+        g_error ("secret #%u found in a connection error", number);
+    }
 }
 
 /* ---- messages and buddies ---- */

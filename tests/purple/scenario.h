@@ -111,6 +111,11 @@ PurpleCmdStatus sc_command (PurpleConversation *conv, const char *cmdline, const
 /* sc_command that must succeed (PURPLE_CMD_STATUS_OK); the test aborts with the error if not. */
 void sc_run_command (PurpleConversation *conv, const char *cmdline);
 
+/* ---- secrets ---- */
+/* Fails the test when `secret` is in the debug log (tb_debug_log) or in the text of a
+ * connection error; the message names it by `number` only, never by its value. */
+void sc_assert_secret_hidden (const char *secret, guint number);
+
 /* ---- messages and buddies ---- */
 /* A date-time member (`field`, e.g. "createdDateTime") of the emulator's message, in seconds;
  * asserts the message and the field exist. */
