@@ -127,6 +127,37 @@ request_matches (FakeRequest *r, const char *method, GPatternSpec *glob)
   return g_str_equal (r->method, method) && g_pattern_spec_match_string (glob, r->path);
 }
 
+static gboolean
+query_has_all (const char *query, va_list parts)
+{
+  const char *part;
+
+  while ((part = va_arg (parts, const char *)) != NULL)
+    if (query == NULL || strstr (query, part) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+guint
+sc_count_with_query (FakeGraph *fg, const char *method, const char *glob, ...)
+{
+  GPtrArray *log = fake_graph_requests (fg);
+  g_autoptr (GPatternSpec) spec = g_pattern_spec_new (glob);
+  guint n = 0;
+
+  for (guint i = 0; i < log->len; i++)
+    {
+      FakeRequest *r = log->pdata[i];
+      va_list parts;
+
+      va_start (parts, glob);
+      if (request_matches (r, method, spec) && query_has_all (r->query, parts))
+        n++;
+      va_end (parts);
+    }
+  return n;
+}
+
 /* A request the test expects is not in the log: fails the test. */
 static FakeRequest *
 no_request (const char *method, const char *glob)

@@ -59,12 +59,19 @@ void sc_wait_chat_list_at (const char *file, int line, const char *func, PurpleA
   sc_wait_requests_at (SC_HERE, (fg), (method), (glob), (n))
 void sc_wait_requests_at (const char *file, int line, const char *func, FakeGraph *fg,
                           const char *method, const char *glob, guint n);
-/* Waits until `n` more such requests than now have been logged. */
+/* Waits until `n` more such requests than now have been logged (the arguments are evaluated
+ * twice). */
 #define sc_wait_more_requests(fg, method, glob, n) \
-  sc_wait_requests_at (SC_HERE, (fg), (method), (glob), fake_graph_count ((fg), (method), (glob)) + (n))
-/* Waits until `n` more poll cycles (chat-list requests: GET /v1.0/me/chats) have been made. */
+  sc_wait_requests_at (SC_HERE, (fg), (method), (glob), \
+                       fake_graph_count ((fg), (method), (glob)) + (n))
+/* The chat list: each poll cycle starts with GET SC_CHAT_LIST. */
 #define SC_CHAT_LIST "/v1.0/me/chats"
+/* Waits until `n` more poll cycles have been made. */
 #define sc_wait_polls(fg, n) sc_wait_more_requests ((fg), "GET", SC_CHAT_LIST, (n))
+/* How many logged requests of `method` to `glob` have a query that contains each of `...`
+ * (strings, then NULL). */
+guint sc_count_with_query (FakeGraph *fg, const char *method, const char *glob, ...)
+  G_GNUC_NULL_TERMINATED;
 /* The last / the `n`-th (0-based, oldest first) logged request of `method` to `glob`; fails the
  * test when there is none. */
 FakeRequest *sc_last_request (FakeGraph *fg, const char *method, const char *glob);
@@ -119,7 +126,8 @@ void sc_assert_secret_hidden (const char *secret, guint number);
 /* ---- messages and buddies ---- */
 /* A date-time member (`field`, e.g. "createdDateTime") of the emulator's message, in seconds;
  * asserts the message and the field exist. */
-time_t sc_server_time (FakeGraph *fg, const char *chat_id, const char *message_id, const char *field);
+time_t sc_server_time (FakeGraph *fg, const char *chat_id, const char *message_id,
+                       const char *field);
 /* The active status of buddy `name`, NULL when there is no such buddy. */
 PurpleStatus *sc_buddy_status (PurpleAccount *acc, const char *name);
 /* Waits until buddy `name` shows the status `status_id` (e.g. "busy"), whatever its message. */

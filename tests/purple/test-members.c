@@ -527,18 +527,7 @@ test_unknown_mention_in_im (void)
 static guint
 count_chat_list_pages (FakeGraph *fg)
 {
-  GPtrArray *log = fake_graph_requests (fg);
-  guint n = 0;
-
-  for (guint i = 0; i < log->len; i++)
-    {
-      FakeRequest *r = log->pdata[i];
-
-      if (g_str_equal (r->path, "/v1.0/me/chats") && r->query != NULL
-          && strstr (r->query, "$expand=members") != NULL && strstr (r->query, "$top=50") != NULL)
-        n++;
-    }
-  return n;
+  return sc_count_with_query (fg, "GET", SC_CHAT_LIST, "$expand=members", "$top=50", NULL);
 }
 
 static void

@@ -366,8 +366,10 @@ test_reconnect_delayed (void)
       g_assert_cmpstr (ev->who, ==, "bob@contoso.com");
       g_assert_true (ev->flags & PURPLE_MESSAGE_DELAYED);
     }
-  g_assert_true (tb_events_find (TB_EV_WRITE, "offline 1")->index < tb_events_find (TB_EV_WRITE, "offline 2")->index);
-  g_assert_true (tb_events_find (TB_EV_WRITE, "offline 2")->index < tb_events_find (TB_EV_WRITE, "offline 3")->index);
+  g_assert_cmpuint (tb_events_find (TB_EV_WRITE, "offline 1")->index, <,
+                    tb_events_find (TB_EV_WRITE, "offline 2")->index);
+  g_assert_cmpuint (tb_events_find (TB_EV_WRITE, "offline 2")->index, <,
+                    tb_events_find (TB_EV_WRITE, "offline 3")->index);
   g_assert_cmpuint (sc_count_writes ("before one"), ==, 1);
   g_assert_cmpuint (sc_count_writes ("before two"), ==, 1);
 }
@@ -626,7 +628,8 @@ test_im_runs_commands (void)
   /* An unknown command is an ordinary message. */
   sc_send_im (acc, "bob@contoso.com", "/shrug whatever");
   sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
-  g_assert_nonnull (strstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages")->body, "/shrug whatever"));
+  g_assert_nonnull (strstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages")->body,
+                            "/shrug whatever"));
   sc_wait_polls (fg, 3);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 1);
   purple_cmd_unregister (id);

@@ -137,7 +137,8 @@ test_delete_own_refuse_others (void)
   path = g_strdup_printf ("/v1.0/users/%s/chats/%s/messages/%s/softDelete",
                           fake_graph_user_id (fg, ME), chat, mine);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete"), ==, 1);
-  g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete")->path, ==, path);
+  g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete")->path,
+                   ==, path);
   g_assert_nonnull (json_object_get_string_member (message_json (fg, chat, mine, &keep),
                                                    "deletedDateTime"));
   g_assert_null (json_object_get_string_member (message_json (fg, chat, bobs, &keep),

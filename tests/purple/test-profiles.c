@@ -236,12 +236,6 @@ test_search_nothing (void)
   g_assert_true (purple_account_is_connected (acc));
 }
 
-static gboolean
-cond_filter_tried (gpointer fg)
-{
-  return fake_graph_count (fg, "GET", "/v1.0/users") > 0;
-}
-
 static void
 test_buddy_added_by_hand (void)
 {
@@ -263,7 +257,7 @@ test_buddy_added_by_hand (void)
   purple_blist_add_buddy (buddy, NULL, purple_group_new ("Friends"), NULL);
   fake_graph_clear_log (fg);
   purple_account_add_buddy (acc, buddy);
-  tb_wait (cond_filter_tried, fg, 0);
+  sc_wait_requests (fg, "GET", "/v1.0/users", 1);
   tb_drain ();
   g_assert_nonnull (purple_find_buddy (acc, "ghost@contoso.com"));
   g_assert_true (purple_account_is_connected (acc));
