@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "common/graph-fixture.h"
+
 /* ---- the tenant ---- */
 
 FakeGraph *
@@ -171,13 +173,9 @@ no_request (const char *method, const char *glob)
 FakeRequest *
 sc_last_request (FakeGraph *fg, const char *method, const char *glob)
 {
-  GPtrArray *log = fake_graph_requests (fg);
-  g_autoptr (GPatternSpec) spec = g_pattern_spec_new (glob);
+  FakeRequest *r = gf_last_request (fg, method, glob);
 
-  for (guint i = log->len; i > 0; i--)
-    if (request_matches (log->pdata[i - 1], method, spec))
-      return log->pdata[i - 1];
-  return no_request (method, glob);
+  return r != NULL ? r : no_request (method, glob);
 }
 
 FakeRequest *
@@ -190,19 +188,6 @@ sc_nth_request (FakeGraph *fg, const char *method, const char *glob, guint n)
     if (request_matches (log->pdata[i], method, spec) && n-- == 0)
       return log->pdata[i];
   return no_request (method, glob);
-}
-
-JsonObject *
-sc_request_body (FakeRequest *r, JsonNode **keep)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (r);
-  g_assert_nonnull (r->body);
-  *keep = json_from_string (r->body, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (*keep));
-  return json_node_get_object (*keep);
 }
 
 /* ---- conversations ---- */

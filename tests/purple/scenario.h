@@ -1,7 +1,7 @@
 /* scenario — the steps many test-bed scenarios (tests/purple/test-*.c) share, built on the test
  * bed (testbed.h) and the emulator's request log (fake-graph.h): a tenant with users and chats,
  * a signed-in account that polls fast, waiting for requests, polls, conversation writes, joined
- * chats and participants, the logged requests and their JSON bodies, and slash commands.
+ * chats and participants, the logged requests, slash commands and secrets kept out of logs.
  *
  *   FakeGraph *fg = sc_tenant_new ("alice@contoso.com", BOB, "Bob Jones", NULL);
  *   const char *id = sc_group_chat (fg, "Plans", BOB, NULL);
@@ -10,14 +10,12 @@
  *
  *   sc_run_command (conv, "topic New plans");
  *   sc_wait_requests (fg, "PATCH", chat_path, 1);           // chat_path: "/v1.0/chats/<id>"
- *   body = sc_request_body (sc_last_request (fg, "PATCH", chat_path), &keep);
+ *   body = gf_request_body (sc_last_request (fg, "PATCH", chat_path), &keep);  // graph-fixture.h
  *   g_assert_cmpstr (json_object_get_string_member (body, "topic"), ==, "New plans");
  *
  * Every wait here is a tb_wait: it fails the test, at the caller's line, when the condition
  * does not hold within the test bed's hang guard. */
 #pragma once
-#include <json-glib/json-glib.h>
-
 #include "purple/testbed.h"
 
 G_BEGIN_DECLS
@@ -76,9 +74,7 @@ guint sc_count_with_query (FakeGraph *fg, const char *method, const char *glob, 
  * test when there is none. */
 FakeRequest *sc_last_request (FakeGraph *fg, const char *method, const char *glob);
 FakeRequest *sc_nth_request (FakeGraph *fg, const char *method, const char *glob, guint n);
-/* The JSON body of `r`, parsed; asserts that `r` exists and has a JSON object body. `*keep`
- * owns the parsed tree (free it with json_node_unref; g_autoptr (JsonNode) suits). */
-JsonObject *sc_request_body (FakeRequest *r, JsonNode **keep);
+/* A request body, parsed: gf_request_body (common/graph-fixture.h). */
 
 /* ---- conversations ---- */
 /* Conversation writes (TB_EV_WRITE) at or after the events mark whose text fields contain

@@ -5,6 +5,7 @@
  * paging), closing a window without leaving, and the room list. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "purple/scenario.h"
 #include "purple/testbed.h"
 
@@ -196,7 +197,7 @@ test_send (void)
   sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   r = sc_last_request (fg, "POST", "/v1.0/chats/*/messages");
   g_assert_cmpstr (r->path, ==, path);
-  body = sc_request_body (r, &keep);
+  body = gf_request_body (r, &keep);
   content = json_object_get_object_member (body, "body");
   g_assert_cmpstr (json_object_get_string_member (content, "contentType"), ==, "html");
   g_assert_nonnull (strstr (json_object_get_string_member (content, "content"), "<b>team</b>"));
@@ -216,7 +217,7 @@ test_send (void)
   sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 2);
   r = sc_last_request (fg, "POST", "/v1.0/chats/*/messages");
   g_clear_pointer (&keep, json_node_unref);
-  body = sc_request_body (r, &keep);
+  body = gf_request_body (r, &keep);
   content = json_object_get_object_member (body, "body");
   g_assert_cmpstr (json_object_get_string_member (content, "contentType"), ==, "text");
   g_assert_cmpstr (json_object_get_string_member (content, "content"), ==, "just words");
@@ -360,7 +361,7 @@ test_topic_command (void)
   sc_wait_requests (fg, "PATCH", "/v1.0/chats/*", 1);
   r = sc_last_request (fg, "PATCH", "/v1.0/chats/*");
   g_assert_cmpstr (r->path, ==, path);
-  body = sc_request_body (r, &keep);
+  body = gf_request_body (r, &keep);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (body, "topic"), ==, "Summer party");
   wait_topic (conv, "Summer party");

@@ -7,6 +7,7 @@
  * conversation has shown: incoming, own sends and /history. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-messages.h"
 #include "purple/scenario.h"
 #include "purple/testbed.h"
@@ -219,7 +220,7 @@ test_im_pin_react_edit (void)
   g_assert_cmpstr (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, edit_path);
   g_assert_cmpstr (json_object_get_string_member (
                      json_object_get_object_member (
-                       sc_request_body (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep),
+                       gf_request_body (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep),
                        "body"), "content"), ==, "sure, in 10");
 }
 
@@ -257,7 +258,7 @@ test_edit (void)
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   path = g_strdup_printf ("/v1.0/chats/%s/messages/%s", chat, mine);
   g_assert_cmpuint (fake_graph_count (fg, "PATCH", "/v1.0/chats/*/messages/*"), ==, 1);
-  body = sc_request_body (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep);
+  body = gf_request_body (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep);
   g_assert_cmpstr (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, path);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
@@ -308,7 +309,7 @@ test_pin_pinned_unpin (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/pinnedMessages"), ==, 1);
   r = sc_last_request (fg, "POST", "/v1.0/chats/*/pinnedMessages");
   bind = g_strdup_printf ("https://graph.microsoft.com/v1.0/chats/%s/messages/%s", chat, agenda);
-  g_assert_cmpstr (json_object_get_string_member (sc_request_body (r, &keep), "message@odata.bind"),
+  g_assert_cmpstr (json_object_get_string_member (gf_request_body (r, &keep), "message@odata.bind"),
                    ==, bind);
 
   /* /pinned: time, author, text */
@@ -372,7 +373,7 @@ test_react (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages/*/setReaction"), ==, 1);
   g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction")->path, ==, path);
   g_assert_cmpstr (json_object_get_string_member (
-                     sc_request_body (sc_last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction"),
+                     gf_request_body (sc_last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction"),
                                    &keep), "reactionType"), ==, THUMBS);
   reactions = json_object_get_array_member (message_json (fg, chat, lunch, &msg), "reactions");
   g_assert_cmpuint (json_array_get_length (reactions), ==, 1);

@@ -6,6 +6,7 @@
  * buddies in the list are asked for; closing with a presence request in flight. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-json.h"
 #include "purple/scenario.h"
 #include "purple/testbed.h"
@@ -221,7 +222,7 @@ test_own_status (void)
       purple_account_set_status (acc, cases[i].status_id, TRUE, NULL);
       sc_wait_more_requests (fg, "POST", SET_PREFERRED, 1);
       g_assert_cmpuint (fake_graph_count (fg, "POST", SET_PREFERRED), ==, i + 1);
-      o = sc_request_body (sc_last_request (fg, "POST", SET_PREFERRED), &body);
+      o = gf_request_body (sc_last_request (fg, "POST", SET_PREFERRED), &body);
       g_assert_cmpstr (tg_json_string (o, "availability"), ==, cases[i].graph);
       g_assert_cmpstr (tg_json_string (o, "activity"), ==, cases[i].graph);
       g_assert_cmpstr (tg_json_string (o, "expirationDuration"), ==, "PT8H");
@@ -324,7 +325,7 @@ test_only_buddies_polled (void)
   /* The user removes Carol from the list: her presence is no longer asked for. */
   purple_blist_remove_buddy (purple_find_buddy (acc, CAROL));
   sc_wait_more_requests (fg, "POST", PRESENCES, 2);
-  ids = tg_json_array (sc_request_body (sc_last_request (fg, "POST", PRESENCES), &body), "ids");
+  ids = tg_json_array (gf_request_body (sc_last_request (fg, "POST", PRESENCES), &body), "ids");
   g_assert_cmpuint (tg_json_array_length (ids), ==, 1);
   g_assert_cmpstr (tg_json_array_string (ids, 0), ==, fake_graph_user_id (fg, BOB));
 }

@@ -6,6 +6,7 @@
  * explained once). */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "purple/scenario.h"
 #include "purple/testbed.h"
 
@@ -31,7 +32,7 @@ assert_search_body (FakeGraph *fg, guint n, const char *query_string, guint from
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autofree char *got = NULL, *expected = NULL, *escaped = NULL;
 
-  sc_request_body (r, &node);
+  gf_request_body (r, &node);
   json_generator_set_root (gen, node);
   got = json_generator_to_data (gen, NULL);
   {
