@@ -9,6 +9,7 @@
 
 #include "common/fake-browser.h"
 #include "core/tg-auth-browser.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
@@ -53,21 +54,6 @@ prompt_clear (Prompt *p)
   g_free (p->redirect_uri);
 }
 
-
-static FakeRequest *
-find_request (FakeGraph *fg, const char *method, const char *path)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-
-  for (guint i = 0; i < log->len; i++)
-    {
-      FakeRequest *r = log->pdata[i];
-      if (g_str_equal (r->method, method) && g_str_equal (r->path, path))
-        return r;
-    }
-  return NULL;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 
 static void
@@ -108,10 +94,10 @@ test_end_to_end (void)
   /* Exactly one authorize and one token request, the authorization code grant with PKCE. */
   g_assert_cmpuint (fake_graph_count (fg, "GET", AUTHORIZE_PATH), ==, 1);
   g_assert_cmpuint (fake_graph_count (fg, "POST", TOKEN_PATH), ==, 1);
-  authorize = find_request (fg, "GET", AUTHORIZE_PATH);
+  authorize = sc_nth_request (fg, "GET", AUTHORIZE_PATH, 0);
   g_assert_nonnull (strstr (authorize->query, "response_type=code"));
   g_assert_nonnull (strstr (authorize->query, "code_challenge_method=S256"));
-  token = find_request (fg, "POST", TOKEN_PATH);
+  token = sc_nth_request (fg, "POST", TOKEN_PATH, 0);
   form = soup_form_decode (token->body);
   g_assert_cmpstr (g_hash_table_lookup (form, "grant_type"), ==, "authorization_code");
   g_assert_cmpstr (g_hash_table_lookup (form, "redirect_uri"), ==, p.redirect_uri);
@@ -345,14 +331,7 @@ test_no_secrets_in_logs (void)
 
       g_assert_nonnull (secret);
       g_assert_cmpuint (strlen (secret), >=, 16);
-      if (strstr (debug, secret) != NULL)
-        g_error ("secret #%u (%zu chars) found in the debug log", i, strlen (secret));
-      for (guint e = 0; e < tb_events ()->len; e++)
-        {
-          TbEvent *ev = tb_events ()->pdata[e];
-          if (ev->type == TB_EV_CONN_ERROR && ev->text != NULL && strstr (ev->text, secret) != NULL)
-            g_error ("secret #%u found in a connection error", i);
-        }
+      sc_assert_secret_hidden (secret, i);
     }
 }
 

@@ -5,14 +5,14 @@
  * paging), closing a window without leaving, and the room list. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
 #define DAVE "dave@contoso.com"
-/* Every wait of the sync engine × this (poll interval 1 s → 10 ms). */
-#define TIME_SCALE "0.01"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -20,218 +20,7 @@
 static FakeGraph *
 new_tenant (void)
 {
-  FakeGraph *fg = tb_fake_new (ME);
-
-  fake_graph_add_user (fg, BOB, "Bob Jones");
-  fake_graph_add_user (fg, CAROL, "Carol Smith");
-  fake_graph_add_user (fg, DAVE, "Dave Brown");
-  return fg;
-}
-
-static const char *
-group_chat (FakeGraph *fg, const char *topic)
-{
-  const char *members[] = { BOB, CAROL, NULL };
-
-  return fake_graph_add_chat (fg, "group", topic, members);
-}
-
-static PurpleAccount *
-connect_new (FakeGraph *fg)
-{
-  PurpleAccount *acc = tb_account_new (fg, ME);
-  g_autofree char *token = fake_graph_issue_refresh_token (fg);
-
-  purple_account_set_remember_password (acc, TRUE);
-  purple_account_set_password (acc, token);
-  purple_account_set_int (acc, "poll_interval", 1);
-  purple_account_set_string (acc, "sync_time_scale", TIME_SCALE);
-  tb_account_connect (acc);
-  tb_wait_connected (acc);
-  return acc;
-}
-
-typedef struct {
-  FakeGraph *fg;
-  const char *method;
-  const char *glob;
-  guint n;
-} CountWait;
-
-static gboolean
-cond_count (gpointer data)
-{
-  CountWait *w = data;
-
-  return fake_graph_count (w->fg, w->method, w->glob) >= w->n;
-}
-
-static void
-wait_count (FakeGraph *fg, const char *method, const char *glob, guint n)
-{
-  CountWait w = { fg, method, glob, n };
-
-  tb_wait (cond_count, &w, 0);
-}
-
-/* Waits until `n` more poll cycles (chat-list requests) have been made. */
-static void
-wait_polls (FakeGraph *fg, guint n)
-{
-  wait_count (fg, "GET", "/v1.0/me/chats", fake_graph_count (fg, "GET", "/v1.0/me/chats") + n);
-}
-
-static gboolean
-cond_chat_known (gpointer data)
-{
-  PurpleAccount *acc = data;
-
-  for (PurpleBlistNode *n = purple_blist_get_root (); n != NULL; n = purple_blist_node_next (n, TRUE))
-    if (PURPLE_BLIST_NODE_IS_CHAT (n) && purple_chat_get_account (PURPLE_CHAT (n)) == acc)
-      return TRUE;
-  return FALSE;
-}
-
-/* Connected and the first chat list arrived (the buddy list has the group chats). */
-static PurpleAccount *
-connect_and_sync (FakeGraph *fg)
-{
-  PurpleAccount *acc = connect_new (fg);
-
-  tb_wait (cond_chat_known, acc, 0);
-  return acc;
-}
-
-static FakeRequest *
-last_request (FakeGraph *fg, const char *method, const char *glob)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-  g_autoptr (GPatternSpec) spec = g_pattern_spec_new (glob);
-
-  for (guint i = log->len; i > 0; i--)
-    {
-      FakeRequest *r = log->pdata[i - 1];
-
-      if (g_str_equal (r->method, method) && g_pattern_spec_match_string (spec, r->path))
-        return r;
-    }
-  return NULL;
-}
-
-static PurpleConversation *
-find_chat_conv (PurpleAccount *acc, const char *chat_id)
-{
-  PurpleConversation *conv =
-    purple_find_conversation_with_account (PURPLE_CONV_TYPE_CHAT, chat_id, acc);
-
-  if (conv != NULL && purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv)))
-    return NULL;
-  return conv;
-}
-
-typedef struct {
-  PurpleAccount *acc;
-  const char *chat_id;
-} ConvWait;
-
-static gboolean
-cond_conv (gpointer data)
-{
-  ConvWait *w = data;
-
-  return find_chat_conv (w->acc, w->chat_id) != NULL;
-}
-
-static PurpleConversation *
-wait_conv (PurpleAccount *acc, const char *chat_id)
-{
-  ConvWait w = { acc, chat_id };
-
-  tb_wait (cond_conv, &w, 0);
-  return find_chat_conv (acc, chat_id);
-}
-
-static void
-join (PurpleAccount *acc, const char *id, const char *topic)
-{
-  GHashTable *components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  if (id != NULL)
-    g_hash_table_insert (components, g_strdup ("id"), g_strdup (id));
-  if (topic != NULL)
-    g_hash_table_insert (components, g_strdup ("topic"), g_strdup (topic));
-  serv_join_chat (purple_account_get_connection (acc), components);
-  g_hash_table_destroy (components);
-}
-
-static PurpleConversation *
-join_and_wait (PurpleAccount *acc, const char *id)
-{
-  join (acc, id, NULL);
-  return wait_conv (acc, id);
-}
-
-/* Writes whose text contains `text`, from the mark on. */
-static guint
-count_writes (const char *text)
-{
-  return tb_events_count (TB_EV_WRITE, text);
-}
-
-typedef struct {
-  const char *text;
-  guint n;
-} WriteWait;
-
-static gboolean
-cond_writes (gpointer data)
-{
-  WriteWait *w = data;
-
-  return count_writes (w->text) >= w->n;
-}
-
-static TbEvent *
-wait_write (const char *text)
-{
-  WriteWait w = { text, 1 };
-
-  tb_wait (cond_writes, &w, 0);
-  return tb_events_find (TB_EV_WRITE, text);
-}
-
-static time_t
-server_time (FakeGraph *fg, const char *chat_id, const char *message_id)
-{
-  g_autoptr (JsonNode) node = fake_graph_message_json (fg, chat_id, message_id);
-  g_autoptr (GDateTime) dt = NULL;
-  const char *iso;
-
-  g_assert_nonnull (node);
-  iso = json_object_get_string_member (json_node_get_object (node), "createdDateTime");
-  dt = g_date_time_new_from_iso8601 (iso, NULL);
-  g_assert_nonnull (dt);
-  return (time_t) g_date_time_to_unix (dt);
-}
-
-static gboolean
-has_user (PurpleConversation *conv, const char *name)
-{
-  return purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), name) != NULL;
-}
-
-typedef struct {
-  PurpleConversation *conv;
-  const char *name;
-  gboolean present;
-} UserWait;
-
-static gboolean
-cond_user (gpointer data)
-{
-  UserWait *w = data;
-
-  return has_user (w->conv, w->name) == w->present;
+  return sc_tenant_new (ME, BOB, "Bob Jones", CAROL, "Carol Smith", DAVE, "Dave Brown", NULL);
 }
 
 static gboolean
@@ -250,30 +39,6 @@ wait_topic (PurpleConversation *conv, const char *topic)
   tb_wait (cond_topic, w, 0);
 }
 
-static void
-run_command (PurpleConversation *conv, const char *cmdline)
-{
-  char *error = NULL;
-  PurpleCmdStatus status = purple_cmd_do_command (conv, cmdline, cmdline, &error);
-
-  if (status != PURPLE_CMD_STATUS_OK)
-    g_error ("/%s: status %d (%s)", cmdline, status, error != NULL ? error : "");
-  g_free (error);
-}
-
-/* The JSON body of a request, parsed. */
-static JsonObject *
-request_body (FakeRequest *r, JsonNode **keep)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (r);
-  g_assert_nonnull (r->body);
-  *keep = json_from_string (r->body, &error);
-  g_assert_no_error (error);
-  return json_node_get_object (*keep);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Joining                                                                                     */
 
@@ -281,12 +46,12 @@ static void
 test_join_by_id (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
   PurpleConversation *conv;
   PurpleConvChatBuddy *cb;
 
-  conv = join_and_wait (acc, id);
+  conv = sc_join_and_wait (acc, id);
   g_assert_cmpstr (purple_conversation_get_name (conv), ==, id);
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Plans");
   g_assert_cmpstr (purple_conversation_get_title (conv), ==, "Plans");
@@ -299,7 +64,7 @@ test_join_by_id (void)
   cb = purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), CAROL);
   g_assert_nonnull (cb);
   g_assert_cmpstr (cb->alias, ==, "Carol Smith");
-  g_assert_true (has_user (conv, ME));
+  g_assert_true (sc_has_user (conv, ME));
   g_assert_cmpstr (purple_conv_chat_get_nick (PURPLE_CONV_CHAT (conv)), ==, ME);
   g_assert_nonnull (tb_events_find (TB_EV_CHAT_USERS_ADDED, BOB));
 }
@@ -311,9 +76,9 @@ test_join_by_unknown_id (void)
   PurpleAccount *acc;
   TbEvent *ev;
 
-  group_chat (fg, "Plans");
-  acc = connect_and_sync (fg);
-  join (acc, "19:nothing-here@thread.v2", NULL);
+  sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 1);
+  sc_join (acc, "19:nothing-here@thread.v2", NULL);
   ev = tb_wait_event (TB_EV_NOTIFY, "19:nothing-here@thread.v2");
   g_assert_cmpint (ev->code, ==, PURPLE_NOTIFY_MSG_ERROR);
   g_assert_null (tb_events_find (TB_EV_CHAT_JOINED, NULL));
@@ -323,28 +88,28 @@ static void
 test_join_by_topic (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
 
-  group_chat (fg, "Other plans");
-  acc = connect_and_sync (fg);
-  join (acc, NULL, "Plans");
+  sc_group_chat (fg, "Other plans", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 1);
+  sc_join (acc, NULL, "Plans");
   /* Named as joined (get_chat_name of the components: bitlbee finds its channel by it). */
-  conv = wait_conv (acc, "Plans");
+  conv = sc_wait_chat_conv (acc, "Plans");
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Plans");
-  g_assert_true (has_user (conv, BOB));
+  g_assert_true (sc_has_user (conv, BOB));
   /* It is that chat: a line said there goes to it, a line from it comes here. */
   {
     g_autofree char *path = g_strconcat ("/v1.0/chats/", id, "/messages", NULL);
 
     purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "by topic");
-    wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
-    g_assert_cmpstr (last_request (fg, "POST", "/v1.0/chats/*/messages")->path, ==, path);
-    g_assert_cmpstr (wait_write ("by topic")->conv, ==, "Plans");
+    sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
+    g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages")->path, ==, path);
+    g_assert_cmpstr (sc_wait_write ("by topic")->conv, ==, "Plans");
     fake_graph_inject_message (fg, id, BOB, "answer by topic");
-    g_assert_cmpstr (wait_write ("answer by topic")->conv, ==, "Plans");
-    g_assert_null (find_chat_conv (acc, id));
+    g_assert_cmpstr (sc_wait_write ("answer by topic")->conv, ==, "Plans");
+    g_assert_null (sc_chat_conv (acc, id));
   }
   /* chat_info_defaults: what a client types in its join box (bitlbee's `chat add`). */
   {
@@ -373,27 +138,27 @@ test_join_by_new_topic (void)
   PurpleAccount *acc;
   const char *id;
 
-  group_chat (fg, "Plans");
-  acc = connect_and_sync (fg);
-  id = group_chat (fg, "Brand new");
-  join (acc, NULL, "Brand new");
-  g_assert_nonnull (wait_conv (acc, "Brand new"));
-  g_assert_null (find_chat_conv (acc, id));
+  sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 1);
+  id = sc_group_chat (fg, "Brand new", BOB, CAROL, NULL);
+  sc_join (acc, NULL, "Brand new");
+  g_assert_nonnull (sc_wait_chat_conv (acc, "Brand new"));
+  g_assert_null (sc_chat_conv (acc, id));
 }
 
 static void
 test_join_ambiguous_topic (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id1 = group_chat (fg, "Plans");
-  const char *id2 = group_chat (fg, "Plans");
+  const char *id1 = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  const char *id2 = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   TbEvent *ev;
   g_autofree char *all = NULL;
 
-  group_chat (fg, "Other");
-  acc = connect_and_sync (fg);
-  join (acc, NULL, "Plans");
+  sc_group_chat (fg, "Other", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 1);
+  sc_join (acc, NULL, "Plans");
   ev = tb_wait_event (TB_EV_NOTIFY, "Plans");
   g_assert_cmpint (ev->code, ==, PURPLE_NOTIFY_MSG_ERROR);
   all = g_strconcat (ev->primary, "\n", ev->secondary, NULL);
@@ -405,7 +170,7 @@ test_join_ambiguous_topic (void)
 
   /* No chat at all with a topic. */
   tb_events_mark ();
-  join (acc, NULL, "Nothing like it");
+  sc_join (acc, NULL, "Nothing like it");
   ev = tb_wait_event (TB_EV_NOTIFY, "No Teams chat has the topic \"Nothing like it\"");
   g_assert_cmpint (ev->code, ==, PURPLE_NOTIFY_MSG_ERROR);
   g_assert_null (tb_events_find (TB_EV_CHAT_JOINED, NULL));
@@ -418,9 +183,9 @@ static void
 test_send (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *path = g_strconcat ("/v1.0/chats/", id, "/messages", NULL);
   g_autoptr (JsonNode) keep = NULL;
   JsonObject *body, *content;
@@ -429,51 +194,51 @@ test_send (void)
 
   tb_events_mark ();
   purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "Hello <b>team</b> &amp; co");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
-  r = last_request (fg, "POST", "/v1.0/chats/*/messages");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
+  r = sc_last_request (fg, "POST", "/v1.0/chats/*/messages");
   g_assert_cmpstr (r->path, ==, path);
-  body = request_body (r, &keep);
+  body = gf_request_body (r, &keep);
   content = json_object_get_object_member (body, "body");
   g_assert_cmpstr (json_object_get_string_member (content, "contentType"), ==, "html");
   g_assert_nonnull (strstr (json_object_get_string_member (content, "content"), "<b>team</b>"));
   g_assert_nonnull (strstr (json_object_get_string_member (content, "content"), "&amp; co"));
 
-  ev = wait_write ("team");
+  ev = sc_wait_write ("team");
   g_assert_cmpstr (ev->conv, ==, id);
   g_assert_true (ev->flags & PURPLE_MESSAGE_SEND);
   g_assert_cmpstr (ev->who, ==, ME);
   /* Not again after the next polls. */
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   tb_run_for (50);
-  g_assert_cmpuint (count_writes ("team"), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("team"), ==, 1);
 
   /* Plain text goes as text. */
   purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "just words");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 2);
-  r = last_request (fg, "POST", "/v1.0/chats/*/messages");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 2);
+  r = sc_last_request (fg, "POST", "/v1.0/chats/*/messages");
   g_clear_pointer (&keep, json_node_unref);
-  body = request_body (r, &keep);
+  body = gf_request_body (r, &keep);
   content = json_object_get_object_member (body, "body");
   g_assert_cmpstr (json_object_get_string_member (content, "contentType"), ==, "text");
   g_assert_cmpstr (json_object_get_string_member (content, "content"), ==, "just words");
-  wait_write ("just words");
-  wait_polls (fg, 2);
-  g_assert_cmpuint (count_writes ("just words"), ==, 1);
+  sc_wait_write ("just words");
+  sc_wait_polls (fg, 2);
+  g_assert_cmpuint (sc_count_writes ("just words"), ==, 1);
 }
 
 static void
 test_send_error (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   TbEvent *ev;
 
   fake_graph_add_fault (fg, "POST", "/v1.0/chats/*/messages", FAKE_FAULT_STATUS, 403, NULL, 0, 1);
   tb_events_mark ();
   purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "forbidden words");
-  ev = wait_write ("Message not sent");
+  ev = sc_wait_write ("Message not sent");
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
   g_assert_nonnull (strstr (ev->text, "forbidden words"));
 }
@@ -482,22 +247,22 @@ static void
 test_receive (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
   const char *mid;
   TbEvent *ev;
 
-  join_and_wait (acc, id);
+  sc_join_and_wait (acc, id);
   tb_events_mark ();
   mid = fake_graph_inject_message (fg, id, BOB, "<p>Hi <i>all</i></p>");
-  ev = wait_write ("Hi <i>all</i>");
+  ev = sc_wait_write ("Hi <i>all</i>");
   g_assert_cmpstr (ev->conv, ==, id);
   g_assert_cmpstr (ev->who, ==, BOB);
   g_assert_cmpstr (ev->alias, ==, "Bob Jones");
   g_assert_true (ev->flags & PURPLE_MESSAGE_RECV);
-  g_assert_cmpint (ev->mtime, ==, server_time (fg, id, mid));
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes ("Hi <i>all</i>"), ==, 1);
+  g_assert_cmpint (ev->mtime, ==, sc_server_time (fg, id, mid, "createdDateTime"));
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes ("Hi <i>all</i>"), ==, 1);
 }
 
 /* A message for a chat whose window is not open opens it: nothing is lost. */
@@ -505,19 +270,19 @@ static void
 test_receive_opens (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
   PurpleConversation *conv;
   TbEvent *ev;
 
-  g_assert_null (find_chat_conv (acc, id));
+  g_assert_null (sc_chat_conv (acc, id));
   fake_graph_inject_message (fg, id, CAROL, "Anyone there?");
-  ev = wait_write ("Anyone there?");
+  ev = sc_wait_write ("Anyone there?");
   g_assert_cmpstr (ev->who, ==, CAROL);
-  conv = find_chat_conv (acc, id);
+  conv = sc_chat_conv (acc, id);
   g_assert_nonnull (conv);
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Plans");
-  g_assert_true (has_user (conv, CAROL));
+  g_assert_true (sc_has_user (conv, CAROL));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -527,20 +292,20 @@ static void
 test_rename_elsewhere (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   TbEvent *ev;
 
   tb_events_mark ();
   g_assert_true (fake_graph_rename_chat (fg, id, BOB, "Better plans"));
   wait_topic (conv, "Better plans");
   g_assert_nonnull (tb_events_find (TB_EV_CHAT_TOPIC, "Better plans"));
-  ev = wait_write ("Better plans");
+  ev = sc_wait_write ("Better plans");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_nonnull (strstr (ev->text, "Bob"));
   g_assert_cmpstr (purple_conversation_get_title (conv), ==, "Better plans");
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "Better plans"), ==, 1);
 }
 
@@ -548,29 +313,26 @@ static void
 test_members_elsewhere (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
-  UserWait uw = { conv, DAVE, TRUE };
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   TbEvent *ev;
 
   tb_events_mark ();
   g_assert_true (fake_graph_add_member (fg, id, BOB, DAVE));
-  tb_wait (cond_user, &uw, 0);
+  sc_wait_user (conv, DAVE, TRUE);
   g_assert_cmpstr (purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), DAVE)->alias, ==,
                    "Dave Brown");
-  ev = wait_write ("Dave");
+  ev = sc_wait_write ("Dave");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_nonnull (strstr (ev->text, "added"));
 
   tb_events_mark ();
   g_assert_true (fake_graph_remove_member (fg, id, BOB, CAROL));
-  uw.name = CAROL;
-  uw.present = FALSE;
-  tb_wait (cond_user, &uw, 0);
-  g_assert_true (has_user (conv, DAVE));
-  g_assert_true (has_user (conv, BOB));
-  ev = wait_write ("removed");
+  sc_wait_user (conv, CAROL, FALSE);
+  g_assert_true (sc_has_user (conv, DAVE));
+  g_assert_true (sc_has_user (conv, BOB));
+  ev = sc_wait_write ("removed");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_nonnull (strstr (ev->text, "Carol"));
 }
@@ -582,32 +344,32 @@ static void
 test_topic_command (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *path = g_strconcat ("/v1.0/chats/", id, NULL);
   g_autoptr (JsonNode) keep = NULL;
   JsonObject *body;
   FakeRequest *r;
 
   tb_events_mark ();
-  run_command (conv, "topic");
-  g_assert_nonnull (wait_write ("Topic: Plans"));
+  sc_run_command (conv, "topic");
+  g_assert_nonnull (sc_wait_write ("Topic: Plans"));
   g_assert_cmpuint (fake_graph_count (fg, "PATCH", "*"), ==, 0);
 
-  run_command (conv, "topic Summer party");
-  wait_count (fg, "PATCH", "/v1.0/chats/*", 1);
-  r = last_request (fg, "PATCH", "/v1.0/chats/*");
+  sc_run_command (conv, "topic Summer party");
+  sc_wait_requests (fg, "PATCH", "/v1.0/chats/*", 1);
+  r = sc_last_request (fg, "PATCH", "/v1.0/chats/*");
   g_assert_cmpstr (r->path, ==, path);
-  body = request_body (r, &keep);
+  body = gf_request_body (r, &keep);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (body, "topic"), ==, "Summer party");
   wait_topic (conv, "Summer party");
 
   /* Graph refuses ':' — the error reaches the conversation. */
   tb_events_mark ();
-  run_command (conv, "topic a: b");
-  g_assert_true (wait_write ("Could not set the topic")->flags & PURPLE_MESSAGE_ERROR);
+  sc_run_command (conv, "topic a: b");
+  g_assert_true (sc_wait_write ("Could not set the topic")->flags & PURPLE_MESSAGE_ERROR);
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Summer party");
 
   /* The client's own topic setting (IRC TOPIC in bitlbee) goes the same way. */
@@ -617,7 +379,7 @@ test_topic_command (void)
 
     prpl->set_chat_topic (purple_account_get_connection (acc),
                           purple_conv_chat_get_id (PURPLE_CONV_CHAT (conv)), "Via client");
-    wait_count (fg, "PATCH", "/v1.0/chats/*", 3);
+    sc_wait_requests (fg, "PATCH", "/v1.0/chats/*", 3);
     wait_topic (conv, "Via client");
   }
 
@@ -625,9 +387,9 @@ test_topic_command (void)
    * "//topic" is text. */
   tb_events_mark ();
   purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "/topic");
-  g_assert_nonnull (wait_write ("Topic: Via client"));
+  g_assert_nonnull (sc_wait_write ("Topic: Via client"));
   purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "//topic is text");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   g_assert_cmpuint (fake_graph_count (fg, "PATCH", "*"), ==, 3);
 }
 
@@ -635,7 +397,7 @@ static void
 test_history (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   char text[32];
@@ -652,13 +414,13 @@ test_history (void)
         fake_graph_rename_chat (fg, id, BOB, "Plans v2");
     }
   fake_graph_mark_read (fg, id);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, id);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, id);
   tb_run_for (50);
 
   tb_events_mark ();
-  run_command (conv, "history 5");
-  wait_write ("End of history");
+  sc_run_command (conv, "history 5");
+  sc_wait_write ("End of history");
   events = tb_events ();
   /* The 5 lines after "Last 5 messages", in order, each marked as history. */
   for (guint i = 0; i < events->len; i++)
@@ -688,28 +450,11 @@ test_history (void)
   g_assert_nonnull (strstr (((TbEvent *) events->pdata[first + 5])->text, "End of history"));
 }
 
-static guint
-count_history_requests (FakeGraph *fg)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-  guint n = 0;
-
-  for (guint i = 0; i < log->len; i++)
-    {
-      FakeRequest *r = log->pdata[i];
-
-      if (g_str_equal (r->method, "GET") && g_str_has_suffix (r->path, "/messages")
-          && r->query != NULL && strstr (r->query, "createdDateTime desc") != NULL)
-        n++;
-    }
-  return n;
-}
-
 static void
 test_history_paging (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   char text[32];
@@ -720,15 +465,17 @@ test_history_paging (void)
       fake_graph_inject_message (fg, id, BOB, text);
     }
   fake_graph_mark_read (fg, id);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, id);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, id);
   tb_run_for (50);
 
   fake_graph_clear_log (fg);
   tb_events_mark ();
-  run_command (conv, "history 60");
-  wait_write ("End of history");
-  g_assert_cmpuint (count_history_requests (fg), ==, 2);
+  sc_run_command (conv, "history 60");
+  sc_wait_write ("End of history");
+  /* two history pages (newest first) */
+  g_assert_cmpuint (sc_count_with_query (fg, "GET", "*/messages", "createdDateTime desc", NULL),
+                    ==, 2);
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "Last 60 messages"));
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "msg "), ==, 60);
   g_assert_null (tb_events_find (TB_EV_WRITE, "msg 09."));
@@ -740,8 +487,8 @@ test_history_paging (void)
 
   /* Default: 20. */
   tb_events_mark ();
-  run_command (conv, "history");
-  wait_write ("End of history");
+  sc_run_command (conv, "history");
+  sc_wait_write ("End of history");
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "Last 20 messages"));
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "msg "), ==, 20);
 }
@@ -753,21 +500,21 @@ static void
 test_own_from_elsewhere (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
   TbEvent *ev;
 
-  join_and_wait (acc, id);
+  sc_join_and_wait (acc, id);
   fake_graph_inject_message (fg, id, BOB, "are you there?");
-  wait_write ("are you there?");
+  sc_wait_write ("are you there?");
   tb_events_mark ();
   fake_graph_inject_message (fg, id, ME, "typed on my phone");
-  ev = wait_write ("typed on my phone");
+  ev = sc_wait_write ("typed on my phone");
   g_assert_cmpstr (ev->who, ==, ME);
   g_assert_true (ev->flags & PURPLE_MESSAGE_SEND);
   g_assert_true (ev->flags & PURPLE_MESSAGE_REMOTE_SEND);
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes ("typed on my phone"), ==, 1);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes ("typed on my phone"), ==, 1);
 }
 
 /* Removed from the chat elsewhere: the open conversation says so and is left. */
@@ -775,14 +522,14 @@ static void
 test_removed_elsewhere (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   TbEvent *ev;
 
   tb_events_mark ();
   g_assert_true (fake_graph_remove_member (fg, id, BOB, ME));
-  ev = wait_write ("no longer a member");
+  ev = sc_wait_write ("no longer a member");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_cmpstr (ev->conv, ==, id);
   g_assert_true (purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv)));
@@ -793,8 +540,7 @@ static void
 test_history_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *pair[] = { BOB, NULL };
-  const char *id = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  const char *id = sc_one_on_one (fg, BOB, "Bob Jones");
   PurpleAccount *acc;
   PurpleConversation *conv;
   char text[32];
@@ -805,12 +551,12 @@ test_history_im (void)
       fake_graph_inject_message (fg, id, i == 2 ? ME : BOB, text);
     }
   fake_graph_mark_read (fg, id);
-  acc = connect_new (fg);
-  wait_polls (fg, 2);
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 2);
   conv = purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, BOB);
   tb_events_mark ();
-  run_command (conv, "history 3");
-  wait_write ("End of history");
+  sc_run_command (conv, "history 3");
+  sc_wait_write ("End of history");
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "im line "), ==, 3);
   g_assert_null (tb_events_find (TB_EV_WRITE, "im line 0."));
   g_assert_cmpstr (tb_events_find (TB_EV_WRITE, "im line 1.")->who, ==, BOB);
@@ -827,33 +573,32 @@ static void
 test_close_does_not_leave (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
 
   purple_conversation_destroy (conv);
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (fake_graph_count (fg, "DELETE", "*"), ==, 0);
-  g_assert_null (find_chat_conv (acc, id));
+  g_assert_null (sc_chat_conv (acc, id));
   /* Still a member: a new message opens the chat again. */
   fake_graph_inject_message (fg, id, BOB, "Still here?");
-  wait_write ("Still here?");
-  g_assert_nonnull (find_chat_conv (acc, id));
+  sc_wait_write ("Still here?");
+  g_assert_nonnull (sc_chat_conv (acc, id));
 }
 
 static void
 test_roomlist (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id1 = group_chat (fg, "Plans");
-  const char *id2 = group_chat (fg, "Party");
-  const char *pair[] = { BOB, NULL };
+  const char *id1 = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  const char *id2 = sc_group_chat (fg, "Party", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleRoomlist *list;
   guint found = 0;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
-  acc = connect_and_sync (fg);
+  sc_one_on_one (fg, BOB, "Bob Jones");
+  acc = sc_connect_and_sync (fg, 1);
   list = purple_roomlist_get_list (purple_account_get_connection (acc));
   g_assert_nonnull (list);
   g_assert_false (purple_roomlist_get_in_progress (list));
@@ -880,7 +625,8 @@ test_roomlist (void)
   g_assert_cmpuint (g_list_length (list->rooms), ==, 2);
   /* Joining a room hands its fields over as components. */
   purple_roomlist_room_join (list, list->rooms->data);
-  g_assert_nonnull (wait_conv (acc, g_list_nth_data (((PurpleRoomlistRoom *) list->rooms->data)->fields, 0)));
+  g_assert_nonnull (sc_wait_chat_conv (
+    acc, g_list_nth_data (((PurpleRoomlistRoom *) list->rooms->data)->fields, 0)));
   purple_roomlist_unref (list);
 }
 

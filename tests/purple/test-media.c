@@ -6,14 +6,14 @@
  */
 #include <string.h>
 
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
 #define DAVE "dave@contoso.com"
-/* Every wait of the plugin × this (poll interval 1 s → 10 ms, image wait 15 s → 150 ms). */
-#define TIME_SCALE "0.01"
+/* sc_account_new scales every wait of the plugin: the image wait of 15 s is 150 ms. */
 
 #define PHOTO_META "/v1.0/users/*/photo"
 #define PHOTO_VALUE "/v1.0/users/*/photos/48x48/$value"
@@ -32,81 +32,6 @@ png_bytes (guint8 seed)
 }
 
 /* ---- helpers ---- */
-
-static PurpleAccount *
-new_account (FakeGraph *fg)
-{
-  PurpleAccount *acc = tb_account_new_signed_in (fg, ME);
-
-  purple_account_set_int (acc, "poll_interval", 1);
-  purple_account_set_string (acc, "sync_time_scale", TIME_SCALE);
-  return acc;
-}
-
-static PurpleAccount *
-connect_new (FakeGraph *fg)
-{
-  PurpleAccount *acc = new_account (fg);
-
-  tb_account_connect (acc);
-  tb_wait_connected (acc);
-  return acc;
-}
-
-static const char *
-one_on_one (FakeGraph *fg, const char *upn, const char *display_name)
-{
-  const char *members[] = { upn, NULL };
-
-  if (fake_graph_user_id (fg, upn) == NULL)
-    fake_graph_add_user (fg, upn, display_name);
-  return fake_graph_add_chat (fg, "oneOnOne", NULL, members);
-}
-
-typedef struct {
-  FakeGraph *fg;
-  const char *method;
-  const char *glob;
-  guint n;
-} CountWait;
-
-static gboolean
-cond_count (gpointer data)
-{
-  CountWait *w = data;
-
-  return fake_graph_count (w->fg, w->method, w->glob) >= w->n;
-}
-
-static void
-wait_count (FakeGraph *fg, const char *method, const char *glob, guint n)
-{
-  CountWait w = { fg, method, glob, n };
-
-  tb_wait (cond_count, &w, 0);
-}
-
-/* Waits until `n` more poll cycles (chat-list requests) have been made. */
-static void
-wait_polls (FakeGraph *fg, guint n)
-{
-  wait_count (fg, "GET", "/v1.0/me/chats", fake_graph_count (fg, "GET", "/v1.0/me/chats") + n);
-}
-
-static FakeRequest *
-last_request (FakeGraph *fg, const char *method, const char *glob)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-
-  for (guint i = log->len; i > 0; i--)
-    {
-      FakeRequest *r = log->pdata[i - 1];
-
-      if (g_str_equal (r->method, method) && g_pattern_match_simple (glob, r->path))
-        return r;
-    }
-  return NULL;
-}
 
 static guint
 count_path (FakeGraph *fg, const char *method, const char *user_id, const char *suffix)
@@ -161,19 +86,6 @@ assert_icon (PurpleAccount *acc, const char *who, GBytes *expected)
   g_assert_true (cond_icon (&w));
 }
 
-static gboolean
-cond_write (gpointer data)
-{
-  return tb_events_find (TB_EV_WRITE, data) != NULL;
-}
-
-static TbEvent *
-wait_write (const char *text)
-{
-  tb_wait (cond_write, (gpointer) text, 0);
-  return tb_events_find (TB_EV_WRITE, text);
-}
-
 /* ---- avatars ---- */
 
 static void
@@ -186,21 +98,21 @@ test_avatar_once (void)
   const char *bob_id, *carol_id;
   guint value_requests;
 
-  one_on_one (fg, BOB, "Bob Smith");
-  one_on_one (fg, CAROL, "Carol Jones");    /* no photo */
+  sc_one_on_one (fg, BOB, "Bob Smith");
+  sc_one_on_one (fg, CAROL, "Carol Jones");    /* no photo */
   bob_id = fake_graph_user_id (fg, BOB);
   carol_id = fake_graph_user_id (fg, CAROL);
   fake_graph_set_user_photo (fg, BOB, bob_photo);
 
-  acc = connect_new (fg);
+  acc = sc_connect_new (fg, 1);
   wait_icon (acc, BOB, bob_photo);
   bob = purple_find_buddy (acc, BOB);
   g_assert_nonnull (bob);
   g_assert_nonnull (purple_buddy_icons_get_checksum_for_user (bob));
-  wait_count (fg, "GET", PHOTO_META, 2);
+  sc_wait_requests (fg, "GET", PHOTO_META, 2);
 
   /* polls go on: nothing is asked again, Carol's 404 included */
-  wait_polls (fg, 5);
+  sc_wait_polls (fg, 5);
   g_assert_cmpuint (count_path (fg, "GET", bob_id, "/photo"), ==, 1);
   g_assert_cmpuint (count_path (fg, "GET", bob_id, "/photos/48x48/$value"), ==, 1);
   g_assert_cmpuint (count_path (fg, "GET", carol_id, "/photo"), ==, 1);
@@ -218,8 +130,8 @@ test_avatar_once (void)
   fake_graph_clear_log (fg);
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_count (fg, "GET", PHOTO_META, 2);
-  wait_polls (fg, 3);
+  sc_wait_requests (fg, "GET", PHOTO_META, 2);
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (count_path (fg, "GET", bob_id, "/photo"), ==, 1);
   g_assert_cmpuint (fake_graph_count (fg, "GET", PHOTO_VALUE), ==, 0);
   assert_icon (acc, BOB, bob_photo);
@@ -243,7 +155,7 @@ test_avatar_once (void)
   fake_graph_clear_log (fg);
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_count (fg, "GET", PHOTO_META, 2);
+  sc_wait_requests (fg, "GET", PHOTO_META, 2);
   {
     IconWait gone = { acc, BOB, NULL };
 
@@ -300,11 +212,11 @@ test_avatar_queue (void)
       g_autofree char *name = g_strdup_printf ("User %u", i);
       g_autoptr (GBytes) photo = png_bytes ((guint8) (10 + i));
 
-      one_on_one (fg, upn, name);
+      sc_one_on_one (fg, upn, name);
       fake_graph_set_user_photo (fg, upn, photo);
     }
   fake_graph_add_fault (fg, "GET", PHOTO_META, FAKE_FAULT_DELAY, 0, NULL, 300, 0);
-  w.acc = connect_new (fg);
+  w.acc = sc_connect_new (fg, 1);
   tb_wait (cond_all_icons, &w, 0);
   g_assert_cmpuint (w.max_in_flight, ==, 3);
   for (guint i = 0; i < w.users; i++)
@@ -327,13 +239,13 @@ test_avatar_new_buddy (void)
   PurpleAccount *acc;
   const char *chat_id;
 
-  one_on_one (fg, BOB, "Bob Smith");
-  acc = connect_new (fg);
-  wait_count (fg, "GET", PHOTO_META, 1);
+  sc_one_on_one (fg, BOB, "Bob Smith");
+  acc = sc_connect_new (fg, 1);
+  sc_wait_requests (fg, "GET", PHOTO_META, 1);
 
   fake_graph_add_user (fg, DAVE, "Dave Brown");
   fake_graph_set_user_photo (fg, DAVE, dave_photo);
-  chat_id = one_on_one (fg, DAVE, "Dave Brown");
+  chat_id = sc_one_on_one (fg, DAVE, "Dave Brown");
   fake_graph_inject_message (fg, chat_id, DAVE, "hello there");
   wait_icon (acc, DAVE, dave_photo);
   g_assert_cmpuint (count_path (fg, "GET", fake_graph_user_id (fg, DAVE), "/photos/48x48/$value"),
@@ -404,16 +316,16 @@ test_image_in (void)
   FakeGraph *fg = tb_fake_new (ME);
   g_autoptr (GBytes) picture = png_bytes (4);
   PurpleAccount *acc;
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   TbEvent *ev;
   GBytes *shown;
   int id;
 
   watch_images ();
-  acc = connect_new (fg);
-  wait_polls (fg, 1);
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   fake_graph_inject_image_message (fg, chat_id, BOB, "<p>look at this</p>", picture, "image/png");
-  ev = wait_write ("look at this");
+  ev = sc_wait_write ("look at this");
   g_assert_nonnull (strstr (ev->text, "<img id=\""));
   g_assert_null (strstr (ev->text, "[image]"));
   g_assert_cmpstr (ev->who, ==, BOB);
@@ -425,7 +337,7 @@ test_image_in (void)
   /* released once written: the UI holds its own reference while it shows it */
   g_assert_null (purple_imgstore_find_by_id (id));
   g_assert_cmpuint (fake_graph_count (fg, "GET", HOSTED_VALUE), ==, 1);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "look at this"), ==, 1);
   g_assert_cmpuint (fake_graph_count (fg, "GET", HOSTED_VALUE), ==, 1);
   (void) acc;
@@ -437,18 +349,18 @@ test_image_in_failed (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
   g_autoptr (GBytes) picture = png_bytes (5);
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   TbEvent *ev;
 
-  connect_new (fg);
-  wait_polls (fg, 1);
+  sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   fake_graph_add_fault (fg, "GET", HOSTED_VALUE, FAKE_FAULT_STATUS, 404, NULL, 0, 0);
   fake_graph_inject_image_message (fg, chat_id, BOB, "<p>broken picture</p>", picture, "image/png");
-  ev = wait_write ("broken picture");
+  ev = sc_wait_write ("broken picture");
   g_assert_null (strstr (ev->text, "<img"));
   g_assert_nonnull (strstr (ev->text, "[image]"));
   g_assert_nonnull (strstr (ev->text, "hostedContents"));
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "broken picture"), ==, 1);
 }
 
@@ -459,23 +371,23 @@ test_image_in_late_keeps_order (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
   g_autoptr (GBytes) picture = png_bytes (6);
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   TbEvent *first, *second;
 
-  connect_new (fg);
-  wait_polls (fg, 1);
+  sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   /* 3 s against a wait of 15 s × 0.01 */
   fake_graph_add_fault (fg, "GET", HOSTED_VALUE, FAKE_FAULT_DELAY, 0, NULL, 3000, 0);
   fake_graph_inject_image_message (fg, chat_id, BOB, "<p>slow picture</p>", picture, "image/png");
   fake_graph_inject_message (fg, chat_id, BOB, "after the picture");
-  second = wait_write ("after the picture");
+  second = sc_wait_write ("after the picture");
   first = tb_events_find (TB_EV_WRITE, "slow picture");
   g_assert_nonnull (first);
   g_assert_cmpuint (first->index, <, second->index);
   g_assert_nonnull (strstr (first->text, "[image]"));
   /* the late answer comes and changes nothing */
-  wait_count (fg, "GET", HOSTED_VALUE, 1);
-  wait_polls (fg, 2);
+  sc_wait_requests (fg, "GET", HOSTED_VALUE, 1);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "slow picture"), ==, 1);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "after the picture"), ==, 1);
 }
@@ -486,16 +398,16 @@ test_image_in_order (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
   g_autoptr (GBytes) picture = png_bytes (7);
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   TbEvent *before, *with_image, *after;
 
-  connect_new (fg);
-  wait_polls (fg, 1);
+  sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   fake_graph_add_fault (fg, "GET", HOSTED_VALUE, FAKE_FAULT_DELAY, 0, NULL, 50, 0);
   fake_graph_inject_message (fg, chat_id, BOB, "one before");
   fake_graph_inject_image_message (fg, chat_id, BOB, "<p>the picture</p>", picture, "image/png");
   fake_graph_inject_message (fg, chat_id, BOB, "one after");
-  after = wait_write ("one after");
+  after = sc_wait_write ("one after");
   before = tb_events_find (TB_EV_WRITE, "one before");
   with_image = tb_events_find (TB_EV_WRITE, "the picture");
   g_assert_nonnull (before);
@@ -511,15 +423,15 @@ test_image_in_close_while_waiting (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
   g_autoptr (GBytes) picture = png_bytes (11);
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   PurpleAccount *acc;
 
-  acc = connect_new (fg);
-  wait_polls (fg, 1);
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   fake_graph_add_fault (fg, "GET", HOSTED_VALUE, FAKE_FAULT_DELAY, 0, NULL, 300, 0);
   fake_graph_inject_image_message (fg, chat_id, BOB, "<p>shown next time</p>", picture,
                                    "image/png");
-  wait_count (fg, "GET", HOSTED_VALUE, 1);
+  sc_wait_requests (fg, "GET", HOSTED_VALUE, 1);
   tb_account_disconnect (acc);
   tb_run_for (600);   /* the delayed answer and the image wait both pass */
   g_assert_null (tb_events_find (TB_EV_WRITE, "shown next time"));
@@ -527,8 +439,8 @@ test_image_in_close_while_waiting (void)
   /* Not lost: the next session shows it, once. */
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_write ("shown next time");
-  wait_polls (fg, 3);
+  sc_wait_write ("shown next time");
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "shown next time"), ==, 1);
 }
 
@@ -537,18 +449,18 @@ static void
 test_attachment_in (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   const char *id;
   TbEvent *ev;
 
-  connect_new (fg);
-  wait_polls (fg, 1);
+  sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   id = fake_graph_inject_message (fg, chat_id, BOB, "<p>the plan</p><attachment id=\"a1\"></attachment>");
   g_assert_true (fake_graph_set_message_attachments (fg, chat_id, id,
     "[{\"id\":\"a1\",\"contentType\":\"reference\","
     "\"contentUrl\":\"https://contoso.sharepoint.com/sites/x/Plan%20Q3.docx\","
     "\"content\":null,\"name\":\"Plan Q3.docx\",\"thumbnailUrl\":null}]"));
-  ev = wait_write ("the plan");
+  ev = sc_wait_write ("the plan");
   g_assert_nonnull (strstr (ev->text,
                             "<a href=\"https://contoso.sharepoint.com/sites/x/Plan%20Q3.docx\">Plan Q3.docx</a>"));
 }
@@ -559,7 +471,7 @@ test_attachment_in (void)
 static void
 assert_posted_image (FakeGraph *fg, const char *content, GBytes *picture)
 {
-  FakeRequest *post = last_request (fg, "POST", "/v1.0/chats/*/messages");
+  FakeRequest *post = sc_last_request (fg, "POST", "/v1.0/chats/*/messages");
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree guchar *decoded = NULL;
   JsonObject *body, *hosted;
@@ -601,9 +513,9 @@ test_image_out_im (void)
   PurpleConversation *conv;
   int id;
 
-  one_on_one (fg, BOB, "Bob Smith");
-  acc = connect_new (fg);
-  wait_polls (fg, 1);
+  sc_one_on_one (fg, BOB, "Bob Smith");
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
 
   /* as Pidgin sends an inserted image: <IMG ID="N"> of the store, released after send_im */
   id = store_image (picture);
@@ -612,7 +524,7 @@ test_image_out_im (void)
   purple_conv_im_send_with_flags (PURPLE_CONV_IM (conv), text, PURPLE_MESSAGE_IMAGES);
   purple_imgstore_unref_by_id (id);
 
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   assert_posted_image (fg, "here it is <img src=\"../hostedContents/1/$value\" alt=\"image\">", picture);
   /* nothing of ours is left in the store */
   g_assert_null (purple_imgstore_find_by_id (id));
@@ -638,8 +550,8 @@ test_images_group_chat (void)
   fake_graph_add_user (fg, CAROL, "Carol Jones");
   chat_id = fake_graph_add_chat (fg, "group", "Pictures", members);
   watch_images ();
-  acc = connect_new (fg);
-  wait_polls (fg, 1);
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (components, g_strdup ("id"), g_strdup (chat_id));
   serv_join_chat (purple_account_get_connection (acc), components);
@@ -649,7 +561,7 @@ test_images_group_chat (void)
   g_assert_nonnull (conv);
 
   fake_graph_inject_image_message (fg, chat_id, CAROL, "<p>the whiteboard</p>", in, "image/png");
-  ev = wait_write ("the whiteboard");
+  ev = sc_wait_write ("the whiteboard");
   id = image_id_of (ev->text);
   g_assert_true (g_bytes_equal (g_hash_table_lookup (seen_images, GINT_TO_POINTER (id)), in));
   g_assert_null (purple_imgstore_find_by_id (id));
@@ -658,16 +570,16 @@ test_images_group_chat (void)
   text = g_strdup_printf ("<b>mine</b> <IMG ID=\"%d\">", id);
   purple_conv_chat_send_with_flags (PURPLE_CONV_CHAT (conv), text, PURPLE_MESSAGE_IMAGES);
   purple_imgstore_unref_by_id (id);
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   assert_posted_image (fg, "<b>mine</b> <img src=\"../hostedContents/1/$value\" alt=\"image\">", out);
   g_assert_null (purple_imgstore_find_by_id (id));
   /* the echo in the window shows the picture too, once, not as a link */
-  ev = wait_write ("mine");
+  ev = sc_wait_write ("mine");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SEND);
   id = image_id_of (ev->text);
   g_assert_true (g_bytes_equal (g_hash_table_lookup (seen_images, GINT_TO_POINTER (id)), out));
   g_assert_null (purple_imgstore_find_by_id (id));
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "mine"), ==, 1);
 }
 
@@ -686,17 +598,17 @@ test_read_state (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
   g_autoptr (JsonParser) parser = json_parser_new ();
-  const char *chat_id = one_on_one (fg, BOB, "Bob Smith");
+  const char *chat_id = sc_one_on_one (fg, BOB, "Bob Smith");
   g_autofree char *path = g_strdup_printf ("/v1.0/chats/%s/markChatReadForUser", chat_id);
   PurpleAccount *acc;
   PurpleConversation *conv;
   FakeRequest *post;
   JsonObject *user;
 
-  acc = connect_new (fg);
-  wait_polls (fg, 1);
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 1);
   fake_graph_inject_message (fg, chat_id, BOB, "are you there?");
-  wait_write ("are you there?");
+  sc_wait_write ("are you there?");
   conv = purple_find_conversation_with_account (PURPLE_CONV_TYPE_IM, BOB, acc);
   g_assert_nonnull (conv);
   g_assert_cmpuint (fake_graph_count (fg, "POST", MARK_READ), ==, 0);
@@ -704,12 +616,12 @@ test_read_state (void)
   /* unseen messages, not yet looked at: nothing */
   purple_conversation_set_data (conv, "unseen-count", GINT_TO_POINTER (1));
   purple_conversation_update (conv, PURPLE_CONV_UPDATE_UNSEEN);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (fake_graph_count (fg, "POST", MARK_READ), ==, 0);
 
   user_looks_at (conv);
-  wait_count (fg, "POST", MARK_READ, 1);
-  post = last_request (fg, "POST", MARK_READ);
+  sc_wait_requests (fg, "POST", MARK_READ, 1);
+  post = sc_last_request (fg, "POST", MARK_READ);
   g_assert_cmpstr (post->path, ==, path);
   g_assert_cmpuint (post->status, ==, 204);
   g_assert_true (json_parser_load_from_data (parser, post->body, -1, NULL));
@@ -721,25 +633,25 @@ test_read_state (void)
 
   /* looking again with nothing new: not repeated */
   user_looks_at (conv);
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   user_looks_at (conv);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (fake_graph_count (fg, "POST", MARK_READ), ==, 1);
 
   /* something new, looked at: one more */
   fake_graph_inject_message (fg, chat_id, BOB, "hello?");
-  wait_write ("hello?");
+  sc_wait_write ("hello?");
   user_looks_at (conv);
   user_looks_at (conv);
-  wait_count (fg, "POST", MARK_READ, 2);
-  wait_polls (fg, 3);
+  sc_wait_requests (fg, "POST", MARK_READ, 2);
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (fake_graph_count (fg, "POST", MARK_READ), ==, 2);
 
   /* an own message from another client is no reason */
   fake_graph_inject_message (fg, chat_id, ME, "sent from my phone");
-  wait_write ("sent from my phone");
+  sc_wait_write ("sent from my phone");
   user_looks_at (conv);
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (fake_graph_count (fg, "POST", MARK_READ), ==, 2);
 }
 

@@ -9,14 +9,13 @@
 #include <string.h>
 
 #include "common/graph-fixture.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
 #define DAVE "dave@contoso.com"
-/* Every wait of the sync engine × this (poll interval 1 s → 10 ms). */
-#define TIME_SCALE "0.01"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -24,161 +23,7 @@
 static FakeGraph *
 new_tenant (void)
 {
-  FakeGraph *fg = tb_fake_new (ME);
-
-  fake_graph_add_user (fg, BOB, "Bob Jones");
-  fake_graph_add_user (fg, CAROL, "Carol Smith");
-  fake_graph_add_user (fg, DAVE, "Dave Brown");
-  return fg;
-}
-
-static const char *
-group_chat (FakeGraph *fg, const char *topic)
-{
-  const char *members[] = { BOB, CAROL, NULL };
-
-  return fake_graph_add_chat (fg, "group", topic, members);
-}
-
-static gboolean
-cond_chat_known (gpointer data)
-{
-  PurpleAccount *acc = data;
-
-  for (PurpleBlistNode *n = purple_blist_get_root (); n != NULL; n = purple_blist_node_next (n, TRUE))
-    if ((PURPLE_BLIST_NODE_IS_CHAT (n) && purple_chat_get_account (PURPLE_CHAT (n)) == acc)
-        || (PURPLE_BLIST_NODE_IS_BUDDY (n) && purple_buddy_get_account (PURPLE_BUDDY (n)) == acc))
-      return TRUE;
-  return FALSE;
-}
-
-/* Connected, and the first chat list is in the buddy list; the next polls every `poll_s` × 10 ms. */
-static PurpleAccount *
-connect_and_sync_every (FakeGraph *fg, int poll_s)
-{
-  PurpleAccount *acc = tb_account_new (fg, ME);
-  g_autofree char *token = fake_graph_issue_refresh_token (fg);
-
-  purple_account_set_remember_password (acc, TRUE);
-  purple_account_set_password (acc, token);
-  purple_account_set_int (acc, "poll_interval", poll_s);
-  purple_account_set_string (acc, "sync_time_scale", TIME_SCALE);
-  tb_account_connect (acc);
-  tb_wait_connected (acc);
-  tb_wait (cond_chat_known, acc, 0);
-  return acc;
-}
-
-static PurpleAccount *
-connect_and_sync (FakeGraph *fg)
-{
-  return connect_and_sync_every (fg, 1);
-}
-
-typedef struct {
-  FakeGraph *fg;
-  const char *method;
-  const char *glob;
-  guint n;
-} CountWait;
-
-static gboolean
-cond_count (gpointer data)
-{
-  CountWait *w = data;
-
-  return fake_graph_count (w->fg, w->method, w->glob) >= w->n;
-}
-
-static void
-wait_count (FakeGraph *fg, const char *method, const char *glob, guint n)
-{
-  CountWait w = { fg, method, glob, n };
-
-  tb_wait (cond_count, &w, 0);
-}
-
-static PurpleConversation *
-joined_conv (PurpleAccount *acc, const char *name)
-{
-  PurpleConversation *conv =
-    purple_find_conversation_with_account (PURPLE_CONV_TYPE_CHAT, name, acc);
-
-  return conv != NULL && !purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv)) ? conv : NULL;
-}
-
-typedef struct {
-  PurpleAccount *acc;
-  const char *name;
-} ConvWait;
-
-static gboolean
-cond_conv (gpointer data)
-{
-  ConvWait *w = data;
-
-  return joined_conv (w->acc, w->name) != NULL;
-}
-
-static PurpleConversation *
-wait_conv (PurpleAccount *acc, const char *name)
-{
-  ConvWait w = { acc, name };
-
-  tb_wait (cond_conv, &w, 0);
-  return joined_conv (acc, name);
-}
-
-static PurpleConversation *
-join_and_wait (PurpleAccount *acc, const char *id)
-{
-  GHashTable *components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  g_hash_table_insert (components, g_strdup ("id"), g_strdup (id));
-  serv_join_chat (purple_account_get_connection (acc), components);
-  g_hash_table_destroy (components);
-  return wait_conv (acc, id);
-}
-
-typedef struct {
-  PurpleConversation *conv;
-  const char *name;
-  gboolean present;
-} UserWait;
-
-static gboolean
-cond_user (gpointer data)
-{
-  UserWait *w = data;
-
-  return (purple_conv_chat_cb_find (PURPLE_CONV_CHAT (w->conv), w->name) != NULL) == w->present;
-}
-
-static void
-wait_user (PurpleConversation *conv, const char *name, gboolean present)
-{
-  UserWait w = { conv, name, present };
-
-  tb_wait (cond_user, &w, 0);
-}
-
-static void
-run_command (PurpleConversation *conv, const char *cmdline)
-{
-  char *error = NULL;
-  PurpleCmdStatus status = purple_cmd_do_command (conv, cmdline, cmdline, &error);
-
-  if (status != PURPLE_CMD_STATUS_OK)
-    g_error ("/%s: status %d (%s)", cmdline, status, error != NULL ? error : "");
-  g_free (error);
-}
-
-static PurpleConversation *
-im_with (PurpleAccount *acc, const char *who)
-{
-  PurpleConversation *conv = purple_find_conversation_with_account (PURPLE_CONV_TYPE_IM, who, acc);
-
-  return conv != NULL ? conv : purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, who);
+  return sc_tenant_new (ME, BOB, "Bob Jones", CAROL, "Carol Smith", DAVE, "Dave Brown", NULL);
 }
 
 static void
@@ -202,32 +47,6 @@ check_bound_member (JsonObject *m, FakeGraph *fg, const char *upn, const char *r
 /* Creating                                                                                    */
 
 static void
-run_account_action (PurpleAccount *acc, const char *label)
-{
-  PurpleConnection *gc = purple_account_get_connection (acc);
-  PurplePlugin *prpl = purple_connection_get_prpl (gc);
-  GList *actions = prpl->info->actions (prpl, gc);
-  gboolean found = FALSE;
-
-  for (GList *l = actions; l != NULL; l = l->next)
-    {
-      PurplePluginAction *action = l->data;
-
-      if (action != NULL && !found && g_strcmp0 (action->label, label) == 0)
-        {
-          action->plugin = prpl;
-          action->context = gc;
-          action->callback (action);
-          found = TRUE;
-        }
-      if (action != NULL)
-        purple_plugin_action_free (action);
-    }
-  g_list_free (actions);
-  g_assert_true (found);
-}
-
-static void
 test_new_group_chat (void)
 {
   FakeGraph *fg = new_tenant ();
@@ -240,10 +59,10 @@ test_new_group_chat (void)
   TbEvent *ev;
   const char *id;
 
-  group_chat (fg, "Existing");
-  acc = connect_and_sync (fg);
+  sc_group_chat (fg, "Existing", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 1);
   tb_events_mark ();
-  run_account_action (acc, "New group chat…");
+  g_assert_true (tb_account_action (acc, "New group chat…"));
   ev = tb_wait_event (TB_EV_REQUEST, "New Teams group chat");
   g_assert_cmpint (ev->code, ==, PURPLE_REQUEST_FIELDS);
   fields = tb_request_fields (ev);
@@ -253,7 +72,7 @@ test_new_group_chat (void)
                                          "Launch plans");
   g_assert_true (tb_request_ok (ev, NULL));
 
-  wait_count (fg, "POST", "/v1.0/chats", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats", 1);
   body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats"), &keep);
   g_assert_cmpstr (json_object_get_string_member (body, "chatType"), ==, "group");
   g_assert_cmpstr (json_object_get_string_member (body, "topic"), ==, "Launch plans");
@@ -268,9 +87,9 @@ test_new_group_chat (void)
   /* the new chat opens, titled and with its people */
   id = fake_graph_find_chat (fg, "Launch plans");
   g_assert_nonnull (id);
-  conv = wait_conv (acc, id);
+  conv = sc_wait_chat_conv (acc, id);
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Launch plans");
-  wait_user (conv, DAVE, TRUE);
+  sc_wait_user (conv, DAVE, TRUE);
   g_assert_nonnull (purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), BOB));
   g_assert_nonnull (purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), CAROL));
 }
@@ -279,13 +98,13 @@ static void
 test_new_group_chat_unknown_member (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *existing = group_chat (fg, "Existing");
-  PurpleAccount *acc = connect_and_sync (fg);
+  const char *existing = sc_group_chat (fg, "Existing", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
   PurpleRequestFields *fields;
   TbEvent *ev;
 
   tb_events_mark ();
-  run_account_action (acc, "New group chat…");
+  g_assert_true (tb_account_action (acc, "New group chat…"));
   ev = tb_wait_event (TB_EV_REQUEST, "New Teams group chat");
   fields = tb_request_fields (ev);
   purple_request_field_string_set_value (purple_request_fields_get_field (fields, "members"),
@@ -301,7 +120,6 @@ static void
 test_invite_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   PurpleConversation *im;
   g_autoptr (JsonNode) keep = NULL;
@@ -310,12 +128,12 @@ test_invite_in_im (void)
   GPtrArray *log;
   FakeRequest *r;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
-  acc = connect_and_sync (fg);
-  im = im_with (acc, BOB);
+  sc_one_on_one (fg, BOB, "Bob Jones");
+  acc = sc_connect_and_sync (fg, 1);
+  im = sc_im_conv (acc, BOB);
   tb_events_mark ();
-  run_command (im, "invite carol@contoso.com");
-  wait_count (fg, "POST", "/v1.0/chats", 1);
+  sc_run_command (im, "invite carol@contoso.com");
+  sc_wait_requests (fg, "POST", "/v1.0/chats", 1);
   body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats"), &keep);
   g_assert_cmpstr (json_object_get_string_member (body, "chatType"), ==, "group");
   g_assert_false (json_object_has_member (body, "topic"));
@@ -339,7 +157,6 @@ static void
 test_buddy_menu (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   PurpleBuddy *buddy;
   PurplePlugin *prpl;
@@ -347,8 +164,8 @@ test_buddy_menu (void)
   PurpleMenuAction *item;
   TbEvent *ev;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
-  acc = connect_and_sync (fg);
+  sc_one_on_one (fg, BOB, "Bob Jones");
+  acc = sc_connect_and_sync (fg, 1);
   buddy = purple_find_buddy (acc, BOB);
   g_assert_nonnull (buddy);
   prpl = purple_connection_get_prpl (purple_account_get_connection (acc));
@@ -365,7 +182,7 @@ test_buddy_menu (void)
   purple_request_field_string_set_value (
     purple_request_fields_get_field (tb_request_fields (ev), "members"), BOB ", " DAVE);
   g_assert_true (tb_request_ok (ev, NULL));
-  wait_count (fg, "POST", "/v1.0/chats", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats", 1);
   tb_wait_event (TB_EV_CHAT_JOINED, NULL);
 }
 
@@ -376,17 +193,17 @@ static void
 test_invite (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *path = g_strdup_printf ("/v1.0/chats/%s/members", id);
   g_autoptr (JsonNode) keep = NULL;
   JsonObject *body;
   FakeRequest *r;
 
   tb_events_mark ();
-  run_command (conv, "invite @Dave@contoso.com");   /* typed as for a mention */
-  wait_count (fg, "POST", path, 1);
+  sc_run_command (conv, "invite @Dave@contoso.com");   /* typed as for a mention */
+  sc_wait_requests (fg, "POST", path, 1);
   r = gf_last_request (fg, "POST", path);
   body = gf_request_body (r, &keep);
   check_bound_member (body, fg, DAVE, NULL);
@@ -394,11 +211,11 @@ test_invite (void)
                    "0001-01-01T00:00:00Z");
   tb_wait_event (TB_EV_WRITE, "Added Dave Brown (dave@contoso.com) to the chat.");
   /* the participant list follows (full chat-list refresh) */
-  wait_user (conv, DAVE, TRUE);
+  sc_wait_user (conv, DAVE, TRUE);
 
   /* an unknown user: told, nothing POSTed */
   tb_events_mark ();
-  run_command (conv, "invite nobody@contoso.com");
+  sc_run_command (conv, "invite nobody@contoso.com");
   tb_wait_event (TB_EV_WRITE, "Could not add nobody@contoso.com");
   g_assert_cmpuint (fake_graph_count (fg, "POST", path), ==, 1);
 }
@@ -407,26 +224,26 @@ static void
 test_client_invite (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *path = g_strdup_printf ("/v1.0/chats/%s/members", id);
   g_autoptr (JsonNode) keep = NULL;
 
   serv_chat_invite (purple_account_get_connection (acc),
                     purple_conv_chat_get_id (PURPLE_CONV_CHAT (conv)), "join us", DAVE);
-  wait_count (fg, "POST", path, 1);
+  sc_wait_requests (fg, "POST", path, 1);
   check_bound_member (gf_request_body (gf_last_request (fg, "POST", path), &keep), fg, DAVE, NULL);
-  wait_user (conv, DAVE, TRUE);
+  sc_wait_user (conv, DAVE, TRUE);
 }
 
 static void
 test_kick_by_email (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *members_path = g_strdup_printf ("/v1.0/chats/%s/members", id);
   FakeRequest *del;
   GPtrArray *log;
@@ -434,8 +251,8 @@ test_kick_by_email (void)
 
   fake_graph_clear_log (fg);
   tb_events_mark ();
-  run_command (conv, "kick CAROL@contoso.com off topic");   /* a reason, as IRC sends one */
-  wait_count (fg, "DELETE", "/v1.0/chats/*/members/*", 1);
+  sc_run_command (conv, "kick CAROL@contoso.com off topic");   /* a reason, as IRC sends one */
+  sc_wait_requests (fg, "DELETE", "/v1.0/chats/*/members/*", 1);
   del = gf_last_request (fg, "DELETE", "/v1.0/chats/*/members/*");
   g_assert_cmpuint (del->status, ==, 204);
   /* the membership id, looked up first — not Carol's user id */
@@ -454,11 +271,11 @@ test_kick_by_email (void)
   g_assert_cmpuint (get_at, >, 0);
   g_assert_cmpuint (get_at, <, del_at);
   tb_wait_event (TB_EV_WRITE, "Removed Carol Smith (carol@contoso.com) from the chat.");
-  wait_user (conv, CAROL, FALSE);
+  sc_wait_user (conv, CAROL, FALSE);
 
   /* someone who is not in the chat */
   tb_events_mark ();
-  run_command (conv, "kick dave@contoso.com");
+  sc_run_command (conv, "kick dave@contoso.com");
   tb_wait_event (TB_EV_WRITE, "dave@contoso.com is not a member of this chat");
   g_assert_cmpuint (fake_graph_count (fg, "DELETE", "*"), ==, 1);
 }
@@ -467,17 +284,17 @@ static void
 test_members_command (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *path = g_strdup_printf ("/v1.0/chats/%s/members", id);
   TbEvent *ev;
 
   /* Dave joins as a basic member (POSTed with no roles) */
-  run_command (conv, "invite dave@contoso.com");
+  sc_run_command (conv, "invite dave@contoso.com");
   tb_wait_event (TB_EV_WRITE, "Added Dave Brown");
   tb_events_mark ();
-  run_command (conv, "members");
+  sc_run_command (conv, "members");
   ev = tb_wait_event (TB_EV_WRITE, "4 members:");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_nonnull (strstr (ev->text, "Bob Jones (bob@contoso.com) — owner"));
@@ -490,15 +307,15 @@ static void
 test_leave (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   FakeRequest *del;
   TbEvent *ev;
 
   tb_events_mark ();
-  run_command (conv, "leave");
-  wait_count (fg, "DELETE", "/v1.0/chats/*/members/*", 1);
+  sc_run_command (conv, "leave");
+  sc_wait_requests (fg, "DELETE", "/v1.0/chats/*/members/*", 1);
   del = gf_last_request (fg, "DELETE", "/v1.0/chats/*/members/*");
   g_assert_cmpuint (del->status, ==, 204);
   g_assert_null (strstr (del->path, fake_graph_user_id (fg, ME)));
@@ -507,7 +324,7 @@ test_leave (void)
   tb_wait_event (TB_EV_CHAT_LEFT, NULL);
   g_assert_true (purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv)));
   /* the chat leaves the chat list at the next polls, without a second "left" line */
-  wait_count (fg, "GET", "/v1.0/me/chats", fake_graph_count (fg, "GET", "/v1.0/me/chats") + 2);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "no longer a member"), ==, 0);
   g_assert_cmpuint (fake_graph_count (fg, "DELETE", "*"), ==, 1);
 }
@@ -537,19 +354,19 @@ test_more_than_25_members (void)
     }
   members[30] = NULL;
   id = fake_graph_add_chat (fg, "group", "Big", members);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, id);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, id);
   path = g_strdup_printf ("/v1.0/chats/%s/members", id);
-  wait_count (fg, "GET", path, 1);
+  sc_wait_requests (fg, "GET", path, 1);
   for (guint i = 0; i < 30; i++)
-    wait_user (conv, members[i], TRUE);
+    sc_wait_user (conv, members[i], TRUE);
   g_assert_cmpuint (g_list_length (purple_conv_chat_get_users (PURPLE_CONV_CHAT (conv))), ==, 31);
   cb = purple_conv_chat_cb_find (PURPLE_CONV_CHAT (conv), "user29@contoso.com");
   g_assert_cmpstr (cb->alias, ==, "User 29");
 
   /* removed elsewhere: the member list is read again */
   g_assert_true (fake_graph_remove_member (fg, id, "user00@contoso.com", "user29@contoso.com"));
-  wait_user (conv, "user29@contoso.com", FALSE);
+  sc_wait_user (conv, "user29@contoso.com", FALSE);
   g_assert_cmpuint (fake_graph_count (fg, "GET", path), >=, 2);
   g_assert_cmpuint (g_list_length (purple_conv_chat_get_users (PURPLE_CONV_CHAT (conv))), ==, 30);
 }
@@ -561,9 +378,9 @@ static void
 test_mentions_in_chat (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, id);
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, id);
   g_autofree char *path = g_strdup_printf ("/v1.0/chats/%s/messages", id);
   g_autoptr (JsonNode) keep = NULL;
   JsonObject *body, *m0, *m1;
@@ -571,7 +388,7 @@ test_mentions_in_chat (void)
 
   tb_events_mark ();
   purple_conv_chat_send (PURPLE_CONV_CHAT (conv), "hi @bob@contoso.com and @everyone!");
-  wait_count (fg, "POST", path, 1);
+  sc_wait_requests (fg, "POST", path, 1);
   body = gf_request_body (gf_last_request (fg, "POST", path), &keep);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
                                                   "contentType"), ==, "html");
@@ -599,14 +416,14 @@ static void
 test_incoming_mentions_highlight (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *id = group_chat (fg, "Plans");
+  const char *id = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   const char *me[] = { ME, NULL };
   const char *everyone[] = { "everyone", NULL };
   const char *carol[] = { CAROL, NULL };
-  PurpleAccount *acc = connect_and_sync (fg);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
   TbEvent *ev;
 
-  join_and_wait (acc, id);
+  sc_join_and_wait (acc, id);
   tb_events_mark ();
   fake_graph_inject_mention_message (fg, id, BOB, "<at id=\"0\">Alice</at> first", me);
   fake_graph_inject_mention_message (fg, id, BOB, "<at id=\"0\">Everyone</at> second", everyone);
@@ -623,14 +440,13 @@ static void
 test_everyone_refused_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   TbEvent *ev;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
-  acc = connect_and_sync (fg);
+  sc_one_on_one (fg, BOB, "Bob Jones");
+  acc = sc_connect_and_sync (fg, 1);
   tb_events_mark ();
-  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), "@everyone look");
+  sc_send_im (acc, BOB, "@everyone look");
   ev = tb_wait_event (TB_EV_WRITE, "@everyone works only in group chats");
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
   g_assert_nonnull (strstr (ev->text, "was not sent"));
@@ -638,11 +454,11 @@ test_everyone_refused_in_im (void)
 
   /* with someone who has no chat yet: not even the chat is created */
   tb_events_mark ();
-  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, DAVE)), "hi <b>@Everyone</b>");
+  sc_send_im (acc, DAVE, "hi <b>@Everyone</b>");
   tb_wait_event (TB_EV_WRITE, "@everyone works only in group chats");
   /* and a message after it goes as usual, so nothing was queued before it */
-  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), "fine");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_send_im (acc, BOB, "fine");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats"), ==, 0);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 1);
 }
@@ -652,7 +468,6 @@ static void
 test_mention_by_id_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   const char *bob_id = fake_graph_user_id (fg, BOB);
   g_autofree char *raw = g_strdup_printf ("ok <%s>? not a mention; @<%s> is", bob_id, bob_id);
   g_autofree char *escaped = g_strdup_printf ("and @&lt;%s&gt;", bob_id);
@@ -662,10 +477,10 @@ test_mention_by_id_in_im (void)
   JsonObject *body;
   JsonArray *mentions;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
-  acc = connect_and_sync (fg);
-  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), raw);
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_one_on_one (fg, BOB, "Bob Jones");
+  acc = sc_connect_and_sync (fg, 1);
+  sc_send_im (acc, BOB, raw);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats/*/messages"), &keep);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
                                                   "contentType"), ==, "html");
@@ -675,8 +490,8 @@ test_mention_by_id_in_im (void)
   mentions = json_object_get_array_member (body, "mentions");
   g_assert_cmpuint (json_array_get_length (mentions), ==, 1);
 
-  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), escaped);
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 2);
+  sc_send_im (acc, BOB, escaped);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 2);
   body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats/*/messages"), &keep2);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
                                                   "content"), ==, "and <at id=\"0\">Bob Jones</at>");
@@ -686,17 +501,16 @@ static void
 test_unknown_mention_in_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *one[] = { BOB, NULL };
   PurpleAccount *acc;
   g_autoptr (JsonNode) keep = NULL;
   JsonObject *body;
   TbEvent *ev;
 
-  fake_graph_add_chat (fg, "oneOnOne", NULL, one);
-  acc = connect_and_sync (fg);
+  sc_one_on_one (fg, BOB, "Bob Jones");
+  acc = sc_connect_and_sync (fg, 1);
   tb_events_mark ();
-  purple_conv_im_send (PURPLE_CONV_IM (im_with (acc, BOB)), "ask @nobody@contoso.com");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_send_im (acc, BOB, "ask @nobody@contoso.com");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   body = gf_request_body (gf_last_request (fg, "POST", "/v1.0/chats/*/messages"), &keep);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
                                                   "content"), ==, "ask @nobody@contoso.com");
@@ -713,18 +527,7 @@ test_unknown_mention_in_im (void)
 static guint
 count_chat_list_pages (FakeGraph *fg)
 {
-  GPtrArray *log = fake_graph_requests (fg);
-  guint n = 0;
-
-  for (guint i = 0; i < log->len; i++)
-    {
-      FakeRequest *r = log->pdata[i];
-
-      if (g_str_equal (r->path, "/v1.0/me/chats") && r->query != NULL
-          && strstr (r->query, "$expand=members") != NULL && strstr (r->query, "$top=50") != NULL)
-        n++;
-    }
-  return n;
+  return sc_count_with_query (fg, "GET", SC_CHAT_LIST, "$expand=members", "$top=50", NULL);
 }
 
 static void
@@ -737,10 +540,10 @@ test_topic_from_third_page (void)
   PurpleConversation *conv;
   const char *needle;
 
-  group_chat (fg, "Existing");
+  sc_group_chat (fg, "Existing", BOB, CAROL, NULL);
   /* no poll during the test (one per hour × the test scale: 36 s): the sync engine knows only
    * "Existing", so the topic must be found by listing every chat */
-  acc = connect_and_sync_every (fg, 3600);
+  acc = sc_connect_and_sync (fg, 3600);
   needle = fake_graph_add_chat (fg, "group", "Needle", members);   /* the oldest: listed last */
   for (guint i = 0; i < 110; i++)
     {
@@ -753,7 +556,7 @@ test_topic_from_third_page (void)
   g_hash_table_insert (components, g_strdup ("topic"), g_strdup ("needle"));
   serv_join_chat (purple_account_get_connection (acc), components);
   g_hash_table_destroy (components);
-  conv = wait_conv (acc, "needle");
+  conv = sc_wait_chat_conv (acc, "needle");
   g_assert_cmpstr (purple_conv_chat_get_topic (PURPLE_CONV_CHAT (conv)), ==, "Needle");
   g_assert_cmpstr (purple_conversation_get_title (conv), ==, "Needle");
   /* 112 chats: pages of 50, 50 and 12 (the sync engine may list them once more meanwhile; the
@@ -772,10 +575,10 @@ test_ambiguous_topic_listed (void)
   g_autofree char *all = NULL;
   TbEvent *ev;
 
-  group_chat (fg, "Existing");
-  acc = connect_and_sync_every (fg, 3600);
-  a = group_chat (fg, "Retro");
-  b = group_chat (fg, "retro");
+  sc_group_chat (fg, "Existing", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 3600);
+  a = sc_group_chat (fg, "Retro", BOB, CAROL, NULL);
+  b = sc_group_chat (fg, "retro", BOB, CAROL, NULL);
   fake_graph_clear_log (fg);
   tb_events_mark ();
   components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

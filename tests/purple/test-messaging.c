@@ -4,58 +4,12 @@
  * sending (to a buddy, to a new user, to nobody) and the cost of idle polls. */
 #include <string.h>
 
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
-/* Every wait of the sync engine × this (poll interval 1 s → 10 ms). */
-#define TIME_SCALE "0.01"
 
 /* ---- helpers ---- */
-
-static PurpleAccount *
-new_account (FakeGraph *fg)
-{
-  PurpleAccount *acc = tb_account_new (fg, ME);
-  g_autofree char *token = fake_graph_issue_refresh_token (fg);
-
-  purple_account_set_remember_password (acc, TRUE);
-  purple_account_set_password (acc, token);
-  purple_account_set_int (acc, "poll_interval", 1);
-  purple_account_set_string (acc, "sync_time_scale", TIME_SCALE);
-  return acc;
-}
-
-static PurpleAccount *
-connect_new (FakeGraph *fg)
-{
-  PurpleAccount *acc = new_account (fg);
-
-  tb_account_connect (acc);
-  tb_wait_connected (acc);
-  return acc;
-}
-
-typedef struct {
-  FakeGraph *fg;
-  guint target;
-} PollWait;
-
-static gboolean
-cond_polls (gpointer data)
-{
-  PollWait *w = data;
-
-  return fake_graph_count (w->fg, "GET", "/v1.0/me/chats") >= w->target;
-}
-
-/* Waits until `n` more chat-list requests (poll cycles) have been made. */
-static void
-wait_polls (FakeGraph *fg, guint n)
-{
-  PollWait w = { fg, fake_graph_count (fg, "GET", "/v1.0/me/chats") + n };
-
-  tb_wait (cond_polls, &w, 0);
-}
 
 typedef struct {
   PurpleAccount *acc;
@@ -109,134 +63,6 @@ find_chat_node (PurpleAccount *acc, const char *chat_id)
   return NULL;
 }
 
-/* Writes (IM or chat lines) whose text contains `text`, from the mark on. */
-static guint
-count_writes (const char *text)
-{
-  GPtrArray *events = tb_events ();
-  guint n = 0;
-
-  for (guint i = 0; i < events->len; i++)
-    {
-      TbEvent *ev = events->pdata[i];
-
-      if (ev->type == TB_EV_WRITE && ev->text != NULL && strstr (ev->text, text) != NULL)
-        n++;
-    }
-  return n;
-}
-
-static TbEvent *
-find_write (const char *text)
-{
-  GPtrArray *events = tb_events ();
-
-  for (guint i = 0; i < events->len; i++)
-    {
-      TbEvent *ev = events->pdata[i];
-
-      if (ev->type == TB_EV_WRITE && ev->text != NULL && strstr (ev->text, text) != NULL)
-        return ev;
-    }
-  return NULL;
-}
-
-typedef struct {
-  const char *text;
-  guint n;
-} WriteWait;
-
-static gboolean
-cond_writes (gpointer data)
-{
-  WriteWait *w = data;
-
-  return count_writes (w->text) >= w->n;
-}
-
-static TbEvent *
-wait_write (const char *text)
-{
-  WriteWait w = { text, 1 };
-
-  tb_wait (cond_writes, &w, 0);
-  return find_write (text);
-}
-
-/* The server's createdDateTime of a message, in seconds. */
-static time_t
-server_time (FakeGraph *fg, const char *chat_id, const char *message_id, const char *field)
-{
-  g_autoptr (JsonNode) node = fake_graph_message_json (fg, chat_id, message_id);
-  const char *iso;
-  g_autoptr (GDateTime) dt = NULL;
-
-  g_assert_nonnull (node);
-  iso = json_object_get_string_member (json_node_get_object (node), field);
-  g_assert_nonnull (iso);
-  dt = g_date_time_new_from_iso8601 (iso, NULL);
-  g_assert_nonnull (dt);
-  return (time_t) g_date_time_to_unix (dt);
-}
-
-static const char *
-one_on_one (FakeGraph *fg, const char *upn, const char *display_name)
-{
-  const char *members[] = { upn, NULL };
-
-  fake_graph_add_user (fg, upn, display_name);
-  return fake_graph_add_chat (fg, "oneOnOne", NULL, members);
-}
-
-typedef struct {
-  FakeGraph *fg;
-  const char *method;
-  const char *glob;
-  guint n;
-} CountWait;
-
-static gboolean
-cond_count (gpointer data)
-{
-  CountWait *w = data;
-
-  return fake_graph_count (w->fg, w->method, w->glob) >= w->n;
-}
-
-static void
-wait_count (FakeGraph *fg, const char *method, const char *glob, guint n)
-{
-  CountWait w = { fg, method, glob, n };
-
-  tb_wait (cond_count, &w, 0);
-}
-
-static FakeRequest *
-last_request (FakeGraph *fg, const char *method, const char *glob)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-  g_autoptr (GPatternSpec) spec = g_pattern_spec_new (glob);
-
-  for (guint i = log->len; i > 0; i--)
-    {
-      FakeRequest *r = log->pdata[i - 1];
-
-      if (g_str_equal (r->method, method) && g_pattern_spec_match_string (spec, r->path))
-        return r;
-    }
-  return NULL;
-}
-
-static void
-send_im (PurpleAccount *acc, const char *who, const char *text)
-{
-  PurpleConversation *conv = purple_find_conversation_with_account (PURPLE_CONV_TYPE_IM, who, acc);
-
-  if (conv == NULL)
-    conv = purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, who);
-  purple_conv_im_send (PURPLE_CONV_IM (conv), text);
-}
-
 /* ---- the buddy list ---- */
 
 static void
@@ -252,7 +78,7 @@ test_blist_120_chats (void)
     {
       g_autofree char *upn = g_strdup_printf ("User.%03d@Contoso.com", i);
       g_autofree char *name = g_strdup_printf ("User Number %03d", i);
-      one_on_one (fg, upn, name);
+      sc_one_on_one (fg, upn, name);
     }
   fake_graph_add_user (fg, "carol@contoso.com", "Carol Jones");
   fake_graph_add_user (fg, "dave@contoso.com", "Dave Brown");
@@ -265,7 +91,7 @@ test_blist_120_chats (void)
                                           i < 12 || i >= 16 ? topic : NULL, members);
     }
 
-  acc = connect_new (fg);
+  acc = sc_connect_new (fg, 1);
   wait_blist (acc, 100, 20);
   /* All pages were read (50 per page). */
   g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/me/chats"), >=, 3);
@@ -311,7 +137,7 @@ test_blist_120_chats (void)
     }
 
   /* A few more polls change nothing. */
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   count_nodes (acc, NULL, &b, &c);
   g_assert_cmpuint (b, ==, 100);
   g_assert_cmpuint (c, ==, 20);
@@ -360,13 +186,13 @@ test_blist_follows_and_keeps_user_choices (void)
   PurpleChat *n1, *n2;
   PurpleGroup *friends;
 
-  one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
   fake_graph_add_user (fg, "carol@contoso.com", "Carol Jones");
   fake_graph_add_user (fg, "dave@contoso.com", "Dave Brown");
   g1 = fake_graph_add_chat (fg, "group", "Plans", members);
   g2 = fake_graph_add_chat (fg, "group", "Lunch", members);
 
-  acc = connect_new (fg);
+  acc = sc_connect_new (fg, 1);
   wait_blist (acc, 1, 2);
   bob = purple_find_buddy (acc, "bob@contoso.com");
   n1 = find_chat_node (acc, g1);
@@ -414,7 +240,7 @@ test_blist_follows_and_keeps_user_choices (void)
   tb_account_disconnect (acc);
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   bob = purple_find_buddy (acc, "bob@contoso.com");
   g_assert_nonnull (bob);
   g_assert_cmpstr (purple_buddy_get_alias (bob), ==, "My Bob");
@@ -431,25 +257,25 @@ static void
 test_im_incoming_once (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "Bob@Contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "Bob@Contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   const char *mid;
   TbEvent *ev;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   mid = fake_graph_inject_message (fg, chat, "bob@contoso.com", "Hello <b>there</b> &amp; you");
-  ev = wait_write ("Hello");
+  ev = sc_wait_write ("Hello");
   g_assert_cmpstr (ev->who, ==, "bob@contoso.com");
   g_assert_cmpint (ev->code, ==, PURPLE_CONV_TYPE_IM);
   g_assert_true (ev->flags & PURPLE_MESSAGE_RECV);
   g_assert_false (ev->flags & PURPLE_MESSAGE_DELAYED);
   g_assert_nonnull (strstr (ev->text, "<b>there</b>"));
   g_assert_nonnull (strstr (ev->text, "&amp; you"));
-  g_assert_cmpint (ev->mtime, ==, server_time (fg, chat, mid, "createdDateTime"));
+  g_assert_cmpint (ev->mtime, ==, sc_server_time (fg, chat, mid, "createdDateTime"));
 
-  wait_polls (fg, 5);
-  g_assert_cmpuint (count_writes ("Hello"), ==, 1);
+  sc_wait_polls (fg, 5);
+  g_assert_cmpuint (sc_count_writes ("Hello"), ==, 1);
 }
 
 static void
@@ -458,17 +284,16 @@ test_im_burst (void)
   FakeGraph *fg = tb_fake_new (ME);
   const char *chats[5];
   PurpleAccount *acc;
-  WriteWait w = { "burst ", 50 };
 
   for (int c = 0; c < 5; c++)
     {
       g_autofree char *upn = g_strdup_printf ("peer%d@contoso.com", c);
       g_autofree char *name = g_strdup_printf ("Peer %d", c);
-      chats[c] = one_on_one (fg, upn, name);
+      chats[c] = sc_one_on_one (fg, upn, name);
     }
-  acc = connect_new (fg);
+  acc = sc_connect_new (fg, 1);
   wait_blist (acc, 5, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
 
   for (int i = 0; i < 10; i++)
     for (int c = 0; c < 5; c++)
@@ -477,9 +302,9 @@ test_im_burst (void)
         g_autofree char *text = g_strdup_printf ("burst %d.%02d", c, i);
         fake_graph_inject_message (fg, chats[c], upn, text);
       }
-  tb_wait (cond_writes, &w, 0);
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes ("burst "), ==, 50);
+  sc_wait_writes ("burst ", 50);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes ("burst "), ==, 50);
 
   for (int c = 0; c < 5; c++)
     {
@@ -508,16 +333,16 @@ static void
 test_reconnect_delayed (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   const char *state;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "before one");
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "before two");
-  wait_write ("before two");
-  wait_polls (fg, 2);
+  sc_wait_write ("before two");
+  sc_wait_polls (fg, 2);
   tb_account_disconnect (acc);
   state = purple_account_get_string (acc, "sync_state", NULL);
   g_assert_nonnull (state);
@@ -530,68 +355,70 @@ test_reconnect_delayed (void)
 
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_write ("offline 3");
-  wait_polls (fg, 5);
+  sc_wait_write ("offline 3");
+  sc_wait_polls (fg, 5);
   for (int i = 1; i <= 3; i++)
     {
       g_autofree char *text = g_strdup_printf ("offline %d", i);
-      TbEvent *ev = find_write (text);
+      TbEvent *ev = tb_events_find (TB_EV_WRITE, text);
 
-      g_assert_cmpuint (count_writes (text), ==, 1);
+      g_assert_cmpuint (sc_count_writes (text), ==, 1);
       g_assert_cmpstr (ev->who, ==, "bob@contoso.com");
       g_assert_true (ev->flags & PURPLE_MESSAGE_DELAYED);
     }
-  g_assert_true (find_write ("offline 1")->index < find_write ("offline 2")->index);
-  g_assert_true (find_write ("offline 2")->index < find_write ("offline 3")->index);
-  g_assert_cmpuint (count_writes ("before one"), ==, 1);
-  g_assert_cmpuint (count_writes ("before two"), ==, 1);
+  g_assert_cmpuint (tb_events_find (TB_EV_WRITE, "offline 1")->index, <,
+                    tb_events_find (TB_EV_WRITE, "offline 2")->index);
+  g_assert_cmpuint (tb_events_find (TB_EV_WRITE, "offline 2")->index, <,
+                    tb_events_find (TB_EV_WRITE, "offline 3")->index);
+  g_assert_cmpuint (sc_count_writes ("before one"), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("before two"), ==, 1);
 }
 
 static void
 test_edit_delete (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   const char *mid;
   TbEvent *ev;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   mid = fake_graph_inject_message (fg, chat, "bob@contoso.com", "first version");
-  wait_write ("first version");
+  sc_wait_write ("first version");
   fake_graph_edit_message (fg, chat, mid, "second version");
-  ev = wait_write ("second version");
+  ev = sc_wait_write ("second version");
   g_assert_cmpstr (ev->text, ==, "(edited) second version");
   g_assert_cmpstr (ev->who, ==, "bob@contoso.com");
-  wait_polls (fg, 3);
+  sc_wait_polls (fg, 3);
   fake_graph_delete_message (fg, chat, mid);
-  ev = wait_write ("(deleted a message)");
+  ev = sc_wait_write ("(deleted a message)");
   g_assert_cmpstr (ev->who, ==, "bob@contoso.com");
-  wait_polls (fg, 5);
-  g_assert_cmpuint (count_writes ("first version"), ==, 1);
-  g_assert_cmpuint (count_writes ("(edited) second version"), ==, 1);
-  g_assert_cmpuint (count_writes ("(deleted a message)"), ==, 1);
+  sc_wait_polls (fg, 5);
+  g_assert_cmpuint (sc_count_writes ("first version"), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("(edited) second version"), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("(deleted a message)"), ==, 1);
 }
 
 static void
 test_own_message_elsewhere (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   TbEvent *ev;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   fake_graph_inject_message (fg, chat, ME, "typed on my phone");
-  ev = wait_write ("typed on my phone");
+  ev = sc_wait_write ("typed on my phone");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SEND);
   g_assert_true (ev->flags & PURPLE_MESSAGE_REMOTE_SEND);
   g_assert_false (ev->flags & PURPLE_MESSAGE_RECV);
   g_assert_cmpstr (ev->conv, ==, "bob@contoso.com");
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes ("typed on my phone"), ==, 1);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes ("typed on my phone"), ==, 1);
 }
 
 /* ---- sending ---- */
@@ -600,16 +427,16 @@ static void
 test_send_to_buddy (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   FakeRequest *r;
   g_autofree char *path = NULL;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
-  send_im (acc, "Bob@Contoso.com", "hi <b>Bob</b> &amp; co");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
-  r = last_request (fg, "POST", "/v1.0/chats/*/messages");
+  sc_wait_polls (fg, 2);
+  sc_send_im (acc, "Bob@Contoso.com", "hi <b>Bob</b> &amp; co");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
+  r = sc_last_request (fg, "POST", "/v1.0/chats/*/messages");
   path = g_strdup_printf ("/v1.0/chats/%s/messages", chat);
   g_assert_cmpstr (r->path, ==, path);
   g_assert_nonnull (r->body);
@@ -619,15 +446,15 @@ test_send_to_buddy (void)
   g_assert_cmpuint (fake_graph_message_count (fg, chat), >=, 1);
 
   /* Echoed once by libpurple, never again by the poller. */
-  wait_polls (fg, 5);
-  g_assert_cmpuint (count_writes ("<b>Bob</b>"), ==, 1);
-  g_assert_true (find_write ("<b>Bob</b>")->flags & PURPLE_MESSAGE_SEND);
+  sc_wait_polls (fg, 5);
+  g_assert_cmpuint (sc_count_writes ("<b>Bob</b>"), ==, 1);
+  g_assert_true (tb_events_find (TB_EV_WRITE, "<b>Bob</b>")->flags & PURPLE_MESSAGE_SEND);
 
   /* Plain text goes as text; several in a row keep their order. */
-  send_im (acc, "bob@contoso.com", "one");
-  send_im (acc, "bob@contoso.com", "two");
-  send_im (acc, "bob@contoso.com", "three");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 4);
+  sc_send_im (acc, "bob@contoso.com", "one");
+  sc_send_im (acc, "bob@contoso.com", "two");
+  sc_send_im (acc, "bob@contoso.com", "three");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 4);
   {
     GPtrArray *log = fake_graph_requests (fg);
     const char *order[] = { "one", "two", "three" };
@@ -646,8 +473,8 @@ test_send_to_buddy (void)
       }
     g_assert_cmpuint (k, ==, 3);
   }
-  wait_polls (fg, 5);
-  g_assert_cmpuint (count_writes ("two"), ==, 1);
+  sc_wait_polls (fg, 5);
+  g_assert_cmpuint (sc_count_writes ("two"), ==, 1);
 }
 
 static void
@@ -656,31 +483,31 @@ test_send_to_new_user (void)
   FakeGraph *fg = tb_fake_new (ME);
   const char *carol_id = fake_graph_add_user (fg, "carol@contoso.com", "Carol Jones");
   const char *me_id = fake_graph_user_id (fg, ME);
-  PurpleAccount *acc = connect_new (fg);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   FakeRequest *r;
   const char *chat;
   void *args[] = { acc, "carol@contoso.com" };
 
-  wait_polls (fg, 2);
-  send_im (acc, "Carol@Contoso.com", "nice to meet you");
-  wait_count (fg, "POST", "/v1.0/chats", 1);
-  r = last_request (fg, "POST", "/v1.0/chats");
+  sc_wait_polls (fg, 2);
+  sc_send_im (acc, "Carol@Contoso.com", "nice to meet you");
+  sc_wait_requests (fg, "POST", "/v1.0/chats", 1);
+  r = sc_last_request (fg, "POST", "/v1.0/chats");
   g_assert_nonnull (strstr (r->body, "oneOnOne"));
   g_assert_nonnull (strstr (r->body, carol_id));
   g_assert_nonnull (strstr (r->body, me_id));
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   chat = fake_graph_find_chat (fg, "carol@contoso.com");
   g_assert_nonnull (chat);
   g_assert_cmpuint (fake_graph_message_count (fg, chat), >=, 1);
 
   /* The chat joins the buddy list; the message is not shown a second time. */
   tb_wait (cond_buddy_present, args, 0);
-  wait_polls (fg, 5);
-  g_assert_cmpuint (count_writes ("nice to meet you"), ==, 1);
+  sc_wait_polls (fg, 5);
+  g_assert_cmpuint (sc_count_writes ("nice to meet you"), ==, 1);
 
   /* The second message goes to the same chat, without creating anything. */
-  send_im (acc, "carol@contoso.com", "again");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 2);
+  sc_send_im (acc, "carol@contoso.com", "again");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 2);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats"), ==, 1);
 }
 
@@ -688,12 +515,12 @@ static void
 test_send_unknown_recipient (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  PurpleAccount *acc = connect_new (fg);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   TbEvent *ev;
   guint errors_before;
 
-  wait_polls (fg, 2);
-  send_im (acc, "nobody@contoso.com", "the secret plan");
+  sc_wait_polls (fg, 2);
+  sc_send_im (acc, "nobody@contoso.com", "the secret plan");
   tb_wait_event (TB_EV_WRITE, "not sent");
   ev = tb_events_find (TB_EV_WRITE, "not sent");
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
@@ -703,7 +530,7 @@ test_send_unknown_recipient (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 0);
   /* The connection stays up. */
   errors_before = tb_events_count (TB_EV_CONN_ERROR, NULL);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   g_assert_cmpuint (tb_events_count (TB_EV_CONN_ERROR, NULL), ==, errors_before);
   g_assert_true (purple_account_is_connected (acc));
 }
@@ -712,35 +539,35 @@ static void
 test_mention_and_reactions (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   const char *mentioned[] = { ME, NULL };
   const char *mid;
   TbEvent *ev;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   mid = fake_graph_inject_mention_message (fg, chat, "bob@contoso.com",
                                            "hey <at id=\"0\">Alice</at>, look", mentioned);
-  ev = wait_write ("look");
+  ev = sc_wait_write ("look");
   g_assert_nonnull (strstr (ev->text, "<b>Alice</b>"));
   g_assert_true (ev->flags & PURPLE_MESSAGE_NICK);
 
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "no mention here");
-  ev = wait_write ("no mention here");
+  ev = sc_wait_write ("no mention here");
   g_assert_false (ev->flags & PURPLE_MESSAGE_NICK);
 
   /* A reaction becomes one system line in the open conversation. A reaction does not move the
    * chat's lastMessagePreview, so the cheap poll sees it with the chat's next message. */
   fake_graph_add_reaction (fg, chat, mid, "bob@contoso.com", "like");
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "and another thing");
-  ev = wait_write (" reacted ");
+  ev = sc_wait_write (" reacted ");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_cmpstr (ev->text, ==, "Bob Smith reacted \xf0\x9f\x91\x8d to: hey Alice, look");
   g_assert_cmpstr (ev->conv, ==, "bob@contoso.com");
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
-  g_assert_cmpuint (count_writes ("look"), ==, 2);   /* the message and the reactions line */
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("look"), ==, 2);   /* the message and the reactions line */
 }
 
 /* While the conversation is open, a reaction or an edit on an older message shows without
@@ -749,27 +576,27 @@ static void
 test_open_conversation_watched (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   const char *old;
   TbEvent *ev;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   old = fake_graph_inject_message (fg, chat, "bob@contoso.com", "an older message");
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "the newest one");
-  wait_write ("the newest one");   /* the IM window is open now */
+  sc_wait_write ("the newest one");   /* the IM window is open now */
 
   fake_graph_add_reaction (fg, chat, old, "bob@contoso.com", "like");
-  ev = wait_write (" reacted ");
+  ev = sc_wait_write (" reacted ");
   g_assert_nonnull (strstr (ev->text, "an older message"));
   g_assert_true (fake_graph_edit_message (fg, chat, old, "an older message, corrected"));
-  ev = wait_write ("(edited) an older message, corrected");
+  ev = sc_wait_write ("(edited) an older message, corrected");
   g_assert_cmpstr (ev->conv, ==, "bob@contoso.com");
-  wait_polls (fg, 6);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
-  g_assert_cmpuint (count_writes ("(edited)"), ==, 1);
-  g_assert_cmpuint (count_writes ("the newest one"), ==, 1);
+  sc_wait_polls (fg, 6);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("(edited)"), ==, 1);
+  g_assert_cmpuint (sc_count_writes ("the newest one"), ==, 1);
 }
 
 static char *cmd_seen;
@@ -789,20 +616,21 @@ test_im_runs_commands (void)
   PurpleAccount *acc;
   PurpleCmdId id;
 
-  one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  acc = connect_new (fg);
+  sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  acc = sc_connect_new (fg, 1);
   wait_blist (acc, 1, 0);
   id = purple_cmd_register ("tgtestcmd", "s", PURPLE_CMD_P_PRPL,
                             PURPLE_CMD_FLAG_IM | PURPLE_CMD_FLAG_PRPL_ONLY | PURPLE_CMD_FLAG_ALLOW_WRONG_ARGS,
                             "prpl-teams-graph", on_test_cmd, "tgtestcmd: a test", NULL);
   /* bitlbee hands "/tgtestcmd …" to send_im: it runs, nothing is posted. */
-  send_im (acc, "bob@contoso.com", "/tgtestcmd some words");
+  sc_send_im (acc, "bob@contoso.com", "/tgtestcmd some words");
   g_assert_cmpstr (cmd_seen, ==, "some words");
   /* An unknown command is an ordinary message. */
-  send_im (acc, "bob@contoso.com", "/shrug whatever");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
-  g_assert_nonnull (strstr (last_request (fg, "POST", "/v1.0/chats/*/messages")->body, "/shrug whatever"));
-  wait_polls (fg, 3);
+  sc_send_im (acc, "bob@contoso.com", "/shrug whatever");
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
+  g_assert_nonnull (strstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages")->body,
+                            "/shrug whatever"));
+  sc_wait_polls (fg, 3);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages"), ==, 1);
   purple_cmd_unregister (id);
   g_clear_pointer (&cmd_seen, g_free);
@@ -814,12 +642,12 @@ static void
 test_poll_failures (void)
 {
   FakeGraph *fg = tb_fake_new (ME);
-  const char *chat = one_on_one (fg, "bob@contoso.com", "Bob Smith");
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, "bob@contoso.com", "Bob Smith");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   TbEvent *ev;
 
   wait_blist (acc, 1, 0);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   /* Transient: the connection stays, the user is told once, the engine recovers. */
   fake_graph_add_fault (fg, "GET", "/v1.0/me/chats", FAKE_FAULT_STATUS, 503, NULL, 0, 0);
   ev = tb_wait_event (TB_EV_NOTICE, "cannot be reached");
@@ -827,7 +655,7 @@ test_poll_failures (void)
   g_assert_null (tb_last_error (acc));
   fake_graph_clear_faults (fg);
   fake_graph_inject_message (fg, chat, "bob@contoso.com", "back again");
-  wait_write ("back again");
+  sc_wait_write ("back again");
   g_assert_cmpuint (tb_events_count (TB_EV_NOTICE, "cannot be reached"), ==, 1);
   g_assert_null (tb_last_error (acc));
 
@@ -852,17 +680,17 @@ test_idle_poll_cost (void)
   for (int i = 0; i < 60; i++)
     {
       g_autofree char *upn = g_strdup_printf ("idle%02d@contoso.com", i);
-      const char *chat = one_on_one (fg, upn, "Idle");
+      const char *chat = sc_one_on_one (fg, upn, "Idle");
       fake_graph_inject_message (fg, chat, upn, "old news");
       fake_graph_mark_read (fg, chat);
     }
-  acc = connect_new (fg);
+  acc = sc_connect_new (fg, 1);
   wait_blist (acc, 60, 0);
   /* the once-per-session look at each buddy's photo (none here: 60 404s) is no idle cost */
-  wait_count (fg, "GET", "/v1.0/users/*/photo", 60);
-  wait_polls (fg, 3);
+  sc_wait_requests (fg, "GET", "/v1.0/users/*/photo", 60);
+  sc_wait_polls (fg, 3);
   fake_graph_clear_log (fg);
-  wait_polls (fg, 10);
+  sc_wait_polls (fg, 10);
   log = fake_graph_requests (fg);
   for (guint i = 0; i < log->len; i++)
     {
@@ -873,7 +701,7 @@ test_idle_poll_cost (void)
       lists++;
     }
   g_assert_cmpuint (lists, >=, 10);
-  g_assert_cmpuint (count_writes ("old news"), ==, 0);
+  g_assert_cmpuint (sc_count_writes ("old news"), ==, 0);
 }
 
 int

@@ -7,7 +7,9 @@
  * conversation has shown: incoming, own sends and /history. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-messages.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 #include "purple/tgp-account.h"
 
@@ -15,8 +17,6 @@
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
 #define THUMBS "\xf0\x9f\x91\x8d"
-/* Every wait of the sync engine × this (poll interval 1 s → 10 ms). */
-#define TIME_SCALE "0.01"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -24,98 +24,7 @@
 static FakeGraph *
 new_tenant (void)
 {
-  FakeGraph *fg = tb_fake_new (ME);
-
-  fake_graph_add_user (fg, BOB, "Bob Jones");
-  fake_graph_add_user (fg, CAROL, "Carol Smith");
-  return fg;
-}
-
-static const char *
-group_chat (FakeGraph *fg)
-{
-  const char *members[] = { BOB, CAROL, NULL };
-
-  return fake_graph_add_chat (fg, "group", "Plans", members);
-}
-
-static const char *
-one_on_one (FakeGraph *fg)
-{
-  const char *members[] = { BOB, NULL };
-
-  return fake_graph_add_chat (fg, "oneOnOne", NULL, members);
-}
-
-static void
-connect_account (PurpleAccount *acc)
-{
-  tb_account_connect (acc);
-  tb_wait_connected (acc);
-}
-
-static PurpleAccount *
-connect_new (FakeGraph *fg)
-{
-  PurpleAccount *acc = tb_account_new (fg, ME);
-  g_autofree char *token = fake_graph_issue_refresh_token (fg);
-
-  purple_account_set_remember_password (acc, TRUE);
-  purple_account_set_password (acc, token);
-  purple_account_set_int (acc, "poll_interval", 1);
-  purple_account_set_string (acc, "sync_time_scale", TIME_SCALE);
-  connect_account (acc);
-  return acc;
-}
-
-typedef struct {
-  FakeGraph *fg;
-  const char *method;
-  const char *glob;
-  guint n;
-} CountWait;
-
-static gboolean
-cond_count (gpointer data)
-{
-  CountWait *w = data;
-
-  return fake_graph_count (w->fg, w->method, w->glob) >= w->n;
-}
-
-static void
-wait_count (FakeGraph *fg, const char *method, const char *glob, guint n)
-{
-  CountWait w = { fg, method, glob, n };
-
-  tb_wait (cond_count, &w, 0);
-}
-
-/* Waits until `n` more poll cycles (chat-list requests) have been made. */
-static void
-wait_polls (FakeGraph *fg, guint n)
-{
-  wait_count (fg, "GET", "/v1.0/me/chats", fake_graph_count (fg, "GET", "/v1.0/me/chats") + n);
-}
-
-static guint
-count_writes (const char *text)
-{
-  return tb_events_count (TB_EV_WRITE, text);
-}
-
-static gboolean
-cond_write (gpointer text)
-{
-  return count_writes (text) > 0;
-}
-
-/* The first write (from the mark on) containing `text`, waited for. */
-static TbEvent *
-wait_write (const char *text)
-{
-  tb_wait (cond_write, (gpointer) text, 0);
-  return tb_events_find (TB_EV_WRITE, text);
+  return sc_tenant_new (ME, BOB, "Bob Jones", CAROL, "Carol Smith", NULL);
 }
 
 /* The conversation of a chat that has shown a message (group chats open on a message). */
@@ -129,53 +38,13 @@ chat_conv (PurpleAccount *acc, const char *chat_id)
   return conv;
 }
 
-/* Runs a command; its outcome is a line in the conversation. */
-static void
-run_command (PurpleConversation *conv, const char *cmdline)
-{
-  char *error = NULL;
-  PurpleCmdStatus status = purple_cmd_do_command (conv, cmdline, cmdline, &error);
-
-  if (status != PURPLE_CMD_STATUS_OK)
-    g_error ("/%s: status %d (%s)", cmdline, status, error != NULL ? error : "");
-  g_free (error);
-}
-
 /* Runs a command and waits for the line that contains `expect`; returns it. */
 static TbEvent *
 command_says (PurpleConversation *conv, const char *cmdline, const char *expect)
 {
   tb_events_mark ();
-  run_command (conv, cmdline);
-  return wait_write (expect);
-}
-
-static FakeRequest *
-last_request (FakeGraph *fg, const char *method, const char *glob)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-  g_autoptr (GPatternSpec) spec = g_pattern_spec_new (glob);
-
-  for (guint i = log->len; i > 0; i--)
-    {
-      FakeRequest *r = log->pdata[i - 1];
-
-      if (g_str_equal (r->method, method) && g_pattern_spec_match_string (spec, r->path))
-        return r;
-    }
-  return NULL;
-}
-
-static JsonObject *
-request_body (FakeRequest *r, JsonNode **keep)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (r);
-  g_assert_nonnull (r->body);
-  *keep = json_from_string (r->body, &error);
-  g_assert_no_error (error);
-  return json_node_get_object (*keep);
+  sc_run_command (conv, cmdline);
+  return sc_wait_write (expect);
 }
 
 static JsonObject *
@@ -241,19 +110,19 @@ static void
 test_delete_own_refuse_others (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   g_autofree char *path = NULL;
   g_autoptr (JsonNode) keep = NULL;
   PurpleConversation *conv;
   const char *mine, *bobs;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   mine = fake_graph_inject_message (fg, chat, ME, "my typo");   /* from another client */
-  wait_write ("my typo");
+  sc_wait_write ("my typo");
   bobs = fake_graph_inject_message (fg, chat, BOB, "Bob's words");
-  wait_write ("Bob's words");
+  sc_wait_write ("Bob's words");
   conv = chat_conv (acc, chat);
 
   /* The last message is Bob's: refused before any request. */
@@ -269,16 +138,17 @@ test_delete_own_refuse_others (void)
   path = g_strdup_printf ("/v1.0/users/%s/chats/%s/messages/%s/softDelete",
                           fake_graph_user_id (fg, ME), chat, mine);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete"), ==, 1);
-  g_assert_cmpstr (last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete")->path, ==, path);
+  g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete")->path,
+                   ==, path);
   g_assert_nonnull (json_object_get_string_member (message_json (fg, chat, mine, &keep),
                                                    "deletedDateTime"));
   g_assert_null (json_object_get_string_member (message_json (fg, chat, bobs, &keep),
                                                 "deletedDateTime"));
   /* Shown once: the poll does not announce the delete again. */
   fake_graph_inject_message (fg, chat, CAROL, "later");
-  wait_write ("later");
-  wait_polls (fg, 2);
-  g_assert_cmpuint (count_writes ("deleted a message"), ==, 0);
+  sc_wait_write ("later");
+  sc_wait_polls (fg, 2);
+  g_assert_cmpuint (sc_count_writes ("deleted a message"), ==, 0);
   /* The deleted message no longer counts: 2 is now "Bob's words", not mine. */
   command_says (conv, "delete 2", "You can only delete your own messages");
 }
@@ -288,17 +158,17 @@ static void
 test_delete_own_send_im_403 (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = one_on_one (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, BOB, "Bob Jones");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   PurpleConversation *conv;
   FakeRequest *r;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   conv = purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, BOB);
   purple_conv_im_send (PURPLE_CONV_IM (conv), "sent from here");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
-  wait_polls (fg, 2);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_wait_polls (fg, 2);
 
   fake_graph_add_fault (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete",
                         FAKE_FAULT_STATUS, 403, NULL, 0, 1);
@@ -307,13 +177,13 @@ test_delete_own_send_im_403 (void)
   g_assert_cmpstr (ev->text, ==, "Could not delete the message: You can only delete your own messages.");
 
   ev = command_says (conv, "delete", "Deleted your message: sent from here");
-  r = last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete");
+  r = sc_last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete");
   g_assert_nonnull (strstr (r->path, fake_graph_last_message_id (fg, chat)));
   g_assert_cmpuint (r->status, ==, 204);
   g_assert_cmpstr (ev->conv, ==, BOB);
   /* The delete was the chat's last change: the poll sees it at once, and does not show it. */
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes ("deleted a message"), ==, 0);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes ("deleted a message"), ==, 0);
 }
 
 /* The same commands in an IM: Bob's incoming message and my own send count. */
@@ -321,36 +191,36 @@ static void
 test_im_pin_react_edit (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = one_on_one (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_one_on_one (fg, BOB, "Bob Jones");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   g_autofree char *react_path = NULL, *edit_path = NULL;
   g_autoptr (JsonNode) keep = NULL;
   PurpleConversation *conv;
   const char *bobs, *mine;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   bobs = fake_graph_inject_message (fg, chat, BOB, "coffee?");
-  wait_write ("coffee?");
+  sc_wait_write ("coffee?");
   conv = purple_find_conversation_with_account (PURPLE_CONV_TYPE_IM, BOB, acc);
   g_assert_nonnull (conv);
   purple_conv_im_send (PURPLE_CONV_IM (conv), "sure, in 5");
-  wait_count (fg, "POST", "/v1.0/chats/*/messages", 1);
+  sc_wait_requests (fg, "POST", "/v1.0/chats/*/messages", 1);
   mine = fake_graph_last_message_id (fg, chat);
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
 
   command_says (conv, "react " THUMBS " 2", "You reacted " THUMBS " to: coffee?");
   react_path = g_strdup_printf ("/v1.0/chats/%s/messages/%s/setReaction", chat, bobs);
-  g_assert_cmpstr (last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction")->path, ==,
+  g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction")->path, ==,
                    react_path);
   command_says (conv, "pin", "Pinned: sure, in 5");
   command_says (conv, "pinned", "Pinned messages (1):");
-  wait_write (" alice: sure, in 5");   /* time, author (the emulator calls me "alice"), text */
+  sc_wait_write (" alice: sure, in 5");   /* time, author (the emulator calls me "alice"), text */
   command_says (conv, "edit sure, in 10", "Edited your message: sure, in 10");
   edit_path = g_strdup_printf ("/v1.0/chats/%s/messages/%s", chat, mine);
-  g_assert_cmpstr (last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, edit_path);
+  g_assert_cmpstr (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, edit_path);
   g_assert_cmpstr (json_object_get_string_member (
                      json_object_get_object_member (
-                       request_body (last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep),
+                       gf_request_body (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep),
                        "body"), "content"), ==, "sure, in 10");
 }
 
@@ -361,8 +231,8 @@ static void
 test_edit (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   g_autofree char *path = NULL;
   g_autoptr (JsonNode) keep = NULL, msg = NULL;
   PurpleConversation *conv;
@@ -370,26 +240,26 @@ test_edit (void)
   const char *mine;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   fake_graph_inject_message (fg, chat, BOB, "Bob first");
-  wait_write ("Bob first");
+  sc_wait_write ("Bob first");
   conv = chat_conv (acc, chat);
   ev = command_says (conv, "edit new words", "nothing to edit");
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
   ev = command_says (conv, "edit", "Usage: /edit");
 
   mine = fake_graph_inject_message (fg, chat, ME, "teh plan");
-  wait_write ("teh plan");
+  sc_wait_write ("teh plan");
   fake_graph_inject_message (fg, chat, BOB, "Bob after");
-  wait_write ("Bob after");
+  sc_wait_write ("Bob after");
 
   /* The last OWN message is edited, whatever came after it. */
   ev = command_says (conv, "edit the plan", "Edited your message: the plan");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   path = g_strdup_printf ("/v1.0/chats/%s/messages/%s", chat, mine);
   g_assert_cmpuint (fake_graph_count (fg, "PATCH", "/v1.0/chats/*/messages/*"), ==, 1);
-  body = request_body (last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep);
-  g_assert_cmpstr (last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, path);
+  body = gf_request_body (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*"), &keep);
+  g_assert_cmpstr (sc_last_request (fg, "PATCH", "/v1.0/chats/*/messages/*")->path, ==, path);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (body, "body"),
                                                   "contentType"), ==, "text");
@@ -401,10 +271,10 @@ test_edit (void)
 
   /* Shown once: the poll does not bring an "(edited)" copy. */
   fake_graph_inject_message (fg, chat, CAROL, "Carol later");
-  wait_write ("Carol later");
-  wait_polls (fg, 2);
-  g_assert_cmpuint (count_writes ("(edited)"), ==, 0);
-  g_assert_cmpuint (count_writes ("the plan"), ==, 1);
+  sc_wait_write ("Carol later");
+  sc_wait_polls (fg, 2);
+  g_assert_cmpuint (sc_count_writes ("(edited)"), ==, 0);
+  g_assert_cmpuint (sc_count_writes ("the plan"), ==, 1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -414,8 +284,8 @@ static void
 test_pin_pinned_unpin (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   g_autofree char *bind = NULL, *delete_path = NULL, *pin_id = NULL;
   g_autoptr (JsonNode) keep = NULL;
   PurpleConversation *conv;
@@ -423,11 +293,11 @@ test_pin_pinned_unpin (void)
   FakeRequest *r;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   agenda = fake_graph_inject_message (fg, chat, BOB, "<p>the <b>agenda</b></p>");
-  wait_write ("agenda");
+  sc_wait_write ("agenda");
   fake_graph_inject_message (fg, chat, CAROL, "thanks");
-  wait_write ("thanks");
+  sc_wait_write ("thanks");
   conv = chat_conv (acc, chat);
 
   ev = command_says (conv, "pinned", "No pinned messages");
@@ -437,18 +307,18 @@ test_pin_pinned_unpin (void)
   ev = command_says (conv, "pin 2", "Pinned: the agenda");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/pinnedMessages"), ==, 1);
-  r = last_request (fg, "POST", "/v1.0/chats/*/pinnedMessages");
+  r = sc_last_request (fg, "POST", "/v1.0/chats/*/pinnedMessages");
   bind = g_strdup_printf ("https://graph.microsoft.com/v1.0/chats/%s/messages/%s", chat, agenda);
-  g_assert_cmpstr (json_object_get_string_member (request_body (r, &keep), "message@odata.bind"),
+  g_assert_cmpstr (json_object_get_string_member (gf_request_body (r, &keep), "message@odata.bind"),
                    ==, bind);
 
   /* /pinned: time, author, text */
   ev = command_says (conv, "pinned", "Pinned messages (1):");
-  ev = wait_write ("1. ");
+  ev = sc_wait_write ("1. ");
   g_assert_nonnull (strstr (ev->text, "Bob Jones: the agenda"));
   g_assert_true (g_regex_match_simple ("^1\\. \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d Bob Jones: ",
                                        ev->text, 0, 0));
-  g_assert_nonnull (strstr (last_request (fg, "GET", "/v1.0/chats/*/pinnedMessages")->query,
+  g_assert_nonnull (strstr (sc_last_request (fg, "GET", "/v1.0/chats/*/pinnedMessages")->query,
                             "$expand=message"));
 
   /* /unpin 2: the DELETE names the pinned-message id, not the message id */
@@ -457,7 +327,7 @@ test_pin_pinned_unpin (void)
   g_assert_cmpstr (pin_id, !=, agenda);
   ev = command_says (conv, "unpin 2", "Unpinned: the agenda");
   g_assert_cmpuint (fake_graph_count (fg, "DELETE", "/v1.0/chats/*/pinnedMessages/*"), ==, 1);
-  r = last_request (fg, "DELETE", "/v1.0/chats/*/pinnedMessages/*");
+  r = sc_last_request (fg, "DELETE", "/v1.0/chats/*/pinnedMessages/*");
   g_assert_cmpuint (r->status, ==, 204);
   delete_path = g_strdup_printf ("/v1.0/chats/%s/pinnedMessages/%s", chat, pin_id);
   g_assert_cmpstr (r->path, ==, delete_path);
@@ -477,8 +347,8 @@ static void
 test_react (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   g_autofree char *path = NULL;
   g_autoptr (JsonNode) keep = NULL, msg = NULL;
   PurpleConversation *conv;
@@ -486,11 +356,11 @@ test_react (void)
   const char *lunch;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   lunch = fake_graph_inject_message (fg, chat, BOB, "lunch at noon?");
-  wait_write ("lunch at noon?");
+  sc_wait_write ("lunch at noon?");
   fake_graph_inject_message (fg, chat, CAROL, "I'm in");
-  wait_write ("I'm in");
+  sc_wait_write ("I'm in");
   conv = chat_conv (acc, chat);
 
   ev = command_says (conv, "react", "Usage: /react");
@@ -501,18 +371,18 @@ test_react (void)
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   path = g_strdup_printf ("/v1.0/chats/%s/messages/%s/setReaction", chat, lunch);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/chats/*/messages/*/setReaction"), ==, 1);
-  g_assert_cmpstr (last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction")->path, ==, path);
+  g_assert_cmpstr (sc_last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction")->path, ==, path);
   g_assert_cmpstr (json_object_get_string_member (
-                     request_body (last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction"),
+                     gf_request_body (sc_last_request (fg, "POST", "/v1.0/chats/*/messages/*/setReaction"),
                                    &keep), "reactionType"), ==, THUMBS);
   reactions = json_object_get_array_member (message_json (fg, chat, lunch, &msg), "reactions");
   g_assert_cmpuint (json_array_get_length (reactions), ==, 1);
 
   /* The poll sees the reaction (with the next message): not announced a second time. */
   fake_graph_inject_message (fg, chat, BOB, "see you");
-  wait_write ("see you");
-  wait_polls (fg, 2);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
+  sc_wait_write ("see you");
+  sc_wait_polls (fg, 2);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 1);
 }
 
 /* Bob's reaction: one line, once; Carol's later: only hers; none again after a reconnect, and
@@ -521,51 +391,52 @@ static void
 test_incoming_reactions_once (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   const char *mine;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   mine = fake_graph_inject_message (fg, chat, ME, "ship it on Friday");
-  wait_write ("ship it on Friday");
+  sc_wait_write ("ship it on Friday");
 
   tb_events_mark ();
   fake_graph_add_reaction (fg, chat, mine, BOB, "like");
   fake_graph_inject_message (fg, chat, BOB, "ok");   /* a reaction does not move the preview */
-  ev = wait_write (" reacted ");
+  ev = sc_wait_write (" reacted ");
   g_assert_cmpstr (ev->text, ==, "Bob Jones reacted " THUMBS " to: ship it on Friday");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   g_assert_cmpstr (ev->conv, ==, chat);
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 1);
 
   fake_graph_add_reaction (fg, chat, mine, CAROL, "\xe2\x9d\xa4\xef\xb8\x8f");
   fake_graph_inject_message (fg, chat, CAROL, "nice");
-  wait_write ("Carol Smith reacted");
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 2);
-  g_assert_cmpuint (count_writes ("Bob Jones reacted"), ==, 1);
+  sc_wait_write ("Carol Smith reacted");
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 2);
+  g_assert_cmpuint (sc_count_writes ("Bob Jones reacted"), ==, 1);
 
   /* my own reaction from another client */
   fake_graph_add_reaction (fg, chat, mine, ME, "heart");
   fake_graph_inject_message (fg, chat, CAROL, "so?");
-  ev = wait_write ("You reacted");
+  ev = sc_wait_write ("You reacted");
   g_assert_cmpstr (ev->text, ==, "You reacted \xe2\x9d\xa4\xef\xb8\x8f to: ship it on Friday");
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 3);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 3);
 
   /* reconnect: nothing again; a reaction made meanwhile, once */
   tb_account_disconnect (acc);
   fake_graph_add_reaction (fg, chat, mine, BOB, "laugh");
   fake_graph_inject_message (fg, chat, BOB, "back?");
   tb_events_mark ();
-  connect_account (acc);
-  wait_write ("back?");
-  ev = wait_write (" reacted ");
+  tb_account_connect (acc);
+  tb_wait_connected (acc);
+  sc_wait_write ("back?");
+  ev = sc_wait_write (" reacted ");
   g_assert_cmpstr (ev->text, ==, "Bob Jones reacted \xf0\x9f\x98\x86 to: ship it on Friday");
-  wait_polls (fg, 3);
-  g_assert_cmpuint (count_writes (" reacted "), ==, 1);
+  sc_wait_polls (fg, 3);
+  g_assert_cmpuint (sc_count_writes (" reacted "), ==, 1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -575,14 +446,14 @@ static void
 test_errors (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
-  const char *quiet = one_on_one (fg);
-  PurpleAccount *acc = connect_new (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  const char *quiet = sc_one_on_one (fg, BOB, "Bob Jones");
+  PurpleAccount *acc = sc_connect_new (fg, 1);
   PurpleConversation *conv, *im;
   guint changes;
   TbEvent *ev;
 
-  wait_polls (fg, 2);
+  sc_wait_polls (fg, 2);
   (void) quiet;
   /* nothing shown yet */
   im = purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, BOB);
@@ -596,9 +467,9 @@ test_errors (void)
   g_assert_true (ev->flags & PURPLE_MESSAGE_ERROR);
 
   fake_graph_inject_message (fg, chat, BOB, "one");
-  wait_write ("one");
+  sc_wait_write ("one");
   fake_graph_inject_message (fg, chat, BOB, "two");
-  wait_write ("two");
+  sc_wait_write ("two");
   conv = chat_conv (acc, chat);
   changes = count_changes (fg);
   /* out of range, not a number */
@@ -628,7 +499,7 @@ static void
 test_history_counts (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *chat = group_chat (fg);
+  const char *chat = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   const char *old_mine;
@@ -637,10 +508,10 @@ test_history_counts (void)
   old_mine = fake_graph_inject_message (fg, chat, ME, "an old one of mine");
   fake_graph_inject_message (fg, chat, BOB, "an old one of Bob's");
   fake_graph_mark_read (fg, chat);
-  acc = connect_new (fg);
-  wait_polls (fg, 2);
+  acc = sc_connect_new (fg, 1);
+  sc_wait_polls (fg, 2);
   fake_graph_inject_message (fg, chat, CAROL, "new from Carol");
-  wait_write ("new from Carol");
+  sc_wait_write ("new from Carol");
   conv = chat_conv (acc, chat);
   command_says (conv, "delete 2", "There is no message 2 back: 1 message");
 
@@ -648,7 +519,7 @@ test_history_counts (void)
   /* 1 = Carol's, 2 = Bob's old one, 3 = my old one */
   command_says (conv, "delete 2", "You can only delete your own messages");
   command_says (conv, "delete 3", "Deleted your message: an old one of mine");
-  r = last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete");
+  r = sc_last_request (fg, "POST", "/v1.0/users/*/chats/*/messages/*/softDelete");
   g_assert_nonnull (strstr (r->path, old_mine));
 }
 

@@ -6,7 +6,9 @@
  * buddies in the list are asked for; closing with a presence request in flight. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-json.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
@@ -20,35 +22,21 @@
 static PurpleAccount *
 new_account (FakeGraph *fg, int presence_interval)
 {
-  PurpleAccount *acc = tb_account_new_signed_in (fg, ME);
+  PurpleAccount *acc = sc_account_new (fg, 1);
 
-  purple_account_set_int (acc, "poll_interval", 1);
   purple_account_set_int (acc, "presence_interval", presence_interval);
-  purple_account_set_string (acc, "sync_time_scale", "0.01");
   return acc;
 }
 
+/* One-on-one chats with each of `upns` (named by their UPNs). */
 static FakeGraph *
 tenant_with (const char *const *upns)
 {
   FakeGraph *fg = tb_fake_new (ME);
 
   for (guint i = 0; upns[i] != NULL; i++)
-    {
-      const char *members[] = { upns[i], NULL };
-
-      fake_graph_add_user (fg, upns[i], upns[i]);
-      fake_graph_add_chat (fg, "oneOnOne", NULL, members);
-    }
+    sc_one_on_one (fg, upns[i], upns[i]);
   return fg;
-}
-
-static PurpleStatus *
-buddy_status (PurpleAccount *acc, const char *name)
-{
-  PurpleBuddy *buddy = purple_find_buddy (acc, name);
-
-  return buddy != NULL ? purple_presence_get_active_status (purple_buddy_get_presence (buddy)) : NULL;
 }
 
 typedef struct {
@@ -62,7 +50,7 @@ static gboolean
 cond_status (gpointer data)
 {
   StatusWait *w = data;
-  PurpleStatus *status = buddy_status (w->acc, w->name);
+  PurpleStatus *status = sc_buddy_status (w->acc, w->name);
 
   return status != NULL && g_strcmp0 (purple_status_get_id (status), w->status_id) == 0
          && g_strcmp0 (purple_status_get_attr_string (status, "message"), w->message) == 0;
@@ -73,46 +61,6 @@ cond_status (gpointer data)
     StatusWait w_ = { (acc), (name), (status_id), (message) }; \
     tb_wait (cond_status, &w_, 0); \
   } G_STMT_END
-
-typedef struct {
-  FakeGraph *fg;
-  const char *method;
-  const char *path;
-  guint target;
-} CountWait;
-
-static gboolean
-cond_count (gpointer data)
-{
-  CountWait *w = data;
-
-  return fake_graph_count (w->fg, w->method, w->path) >= w->target;
-}
-
-/* Waits until `path` has been requested `n` more times. */
-static void
-wait_requests (FakeGraph *fg, const char *method, const char *path, guint n)
-{
-  CountWait w = { fg, method, path, fake_graph_count (fg, method, path) + n };
-
-  tb_wait (cond_count, &w, 0);
-}
-
-/* The body of the last request to `path`, parsed. */
-static JsonNode *
-last_body (FakeGraph *fg, const char *path)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-
-  for (guint i = log->len; i > 0; i--)
-    {
-      FakeRequest *r = g_ptr_array_index (log, i - 1);
-
-      if (g_str_equal (r->path, path))
-        return tg_json_parse (r->body, -1, NULL);
-    }
-  return NULL;
-}
 
 static guint status_changes;
 static const char *watched_buddy;
@@ -141,7 +89,7 @@ cond_all_known (gpointer data)
   for (guint i = 0; i < w->n; i++)
     {
       g_autofree char *upn = g_strdup_printf ("user%03u@contoso.com", i);
-      PurpleStatus *status = buddy_status (w->acc, upn);
+      PurpleStatus *status = sc_buddy_status (w->acc, upn);
 
       if (status == NULL || g_str_equal (purple_status_get_id (status), "unknown"))
         return FALSE;
@@ -163,10 +111,8 @@ test_700_buddies_in_2_calls (void)
   for (guint i = 0; i < 700; i++)
     {
       g_autofree char *upn = g_strdup_printf ("user%03u@contoso.com", i);
-      const char *members[] = { upn, NULL };
 
-      fake_graph_add_user (fg, upn, upn);
-      fake_graph_add_chat (fg, "oneOnOne", NULL, members);
+      sc_one_on_one (fg, upn, upn);
       fake_graph_set_presence (fg, upn, availabilities[i % 4], NULL);
     }
   /* One interval is longer than the test: only the sign-in fetch counts. */
@@ -180,7 +126,7 @@ test_700_buddies_in_2_calls (void)
     {
       g_autofree char *upn = g_strdup_printf ("user%03u@contoso.com", i);
 
-      g_assert_cmpstr (purple_status_get_id (buddy_status (acc, upn)), ==, status_ids[i % 4]);
+      g_assert_cmpstr (purple_status_get_id (sc_buddy_status (acc, upn)), ==, status_ids[i % 4]);
     }
   tb_drain ();
   log = fake_graph_requests (fg);
@@ -238,14 +184,14 @@ test_changes_within_interval (void)
   watched_buddy = BOB;
   status_changes = 0;
   before = fake_graph_count (fg, "POST", PRESENCES);
-  wait_requests (fg, "POST", PRESENCES, 2);
+  sc_wait_more_requests (fg, "POST", PRESENCES, 2);
   tb_drain ();
   g_assert_cmpuint (status_changes, ==, 0);
   g_assert_cmpuint (fake_graph_count (fg, "POST", PRESENCES), >=, before + 2);
   /* …and the next change is pushed once. */
   fake_graph_set_presence (fg, BOB, "Offline", "OffWork");
   wait_status (acc, BOB, "offline", "Off work");
-  wait_requests (fg, "POST", PRESENCES, 2);
+  sc_wait_more_requests (fg, "POST", PRESENCES, 2);
   tb_drain ();
   g_assert_cmpuint (status_changes, ==, 1);
   watched_buddy = NULL;
@@ -274,10 +220,9 @@ test_own_status (void)
       JsonObject *o;
 
       purple_account_set_status (acc, cases[i].status_id, TRUE, NULL);
-      wait_requests (fg, "POST", SET_PREFERRED, 1);
+      sc_wait_more_requests (fg, "POST", SET_PREFERRED, 1);
       g_assert_cmpuint (fake_graph_count (fg, "POST", SET_PREFERRED), ==, i + 1);
-      body = last_body (fg, SET_PREFERRED);
-      o = tg_json_node_object (body);
+      o = gf_request_body (sc_last_request (fg, "POST", SET_PREFERRED), &body);
       g_assert_cmpstr (tg_json_string (o, "availability"), ==, cases[i].graph);
       g_assert_cmpstr (tg_json_string (o, "activity"), ==, cases[i].graph);
       g_assert_cmpstr (tg_json_string (o, "expirationDuration"), ==, "PT8H");
@@ -309,7 +254,7 @@ test_no_presence_readwrite (void)
   /* Later changes stay in the client: no request, no second note, the connection stays. */
   purple_account_set_status (acc, "away", TRUE, NULL);
   purple_account_set_status (acc, "dnd", TRUE, NULL);
-  wait_requests (fg, "POST", PRESENCES, 2);
+  sc_wait_more_requests (fg, "POST", PRESENCES, 2);
   g_assert_cmpuint (fake_graph_count (fg, "POST", SET_PREFERRED), ==, 1);
   g_assert_cmpuint (tb_events_count (TB_EV_NOTIFY, "Your status was not changed"), ==, 1);
   g_assert_true (purple_account_is_connected (acc));
@@ -332,11 +277,11 @@ test_no_presence_read (void)
 
   /* The chat polls go on (several presence intervals); presence is not asked again. */
   for (guint i = 0; i < 3; i++)
-    wait_requests (fg, "GET", "/v1.0/me/chats", 1);
+    sc_wait_polls (fg, 1);
   tb_run_for (2100);
   g_assert_cmpuint (fake_graph_count (fg, "POST", PRESENCES), ==, 1);
   g_assert_cmpuint (tb_events_count (TB_EV_NOTIFY, "presence is not available"), ==, 1);
-  g_assert_cmpstr (purple_status_get_id (buddy_status (acc, BOB)), ==, "unknown");
+  g_assert_cmpstr (purple_status_get_id (sc_buddy_status (acc, BOB)), ==, "unknown");
   g_assert_true (purple_account_is_connected (acc));
 }
 
@@ -351,7 +296,7 @@ test_close_in_flight (void)
   fake_graph_add_fault (fg, "POST", PRESENCES, FAKE_FAULT_DELAY, 0, NULL, 1500, 1);
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_requests (fg, "GET", "/v1.0/me/chats", 1);
+  sc_wait_polls (fg, 1);
   purple_account_set_status (acc, "busy", TRUE, NULL);
   tb_account_disconnect (acc);
   polls = fake_graph_count (fg, "GET", "/v1.0/me/chats");
@@ -379,9 +324,8 @@ test_only_buddies_polled (void)
 
   /* The user removes Carol from the list: her presence is no longer asked for. */
   purple_blist_remove_buddy (purple_find_buddy (acc, CAROL));
-  wait_requests (fg, "POST", PRESENCES, 2);
-  body = last_body (fg, PRESENCES);
-  ids = tg_json_array (tg_json_node_object (body), "ids");
+  sc_wait_more_requests (fg, "POST", PRESENCES, 2);
+  ids = tg_json_array (gf_request_body (sc_last_request (fg, "POST", PRESENCES), &body), "ids");
   g_assert_cmpuint (tg_json_array_length (ids), ==, 1);
   g_assert_cmpstr (tg_json_array_string (ids, 0), ==, fake_graph_user_id (fg, BOB));
 }

@@ -6,6 +6,7 @@
  * gets presence. */
 #include <string.h>
 
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
@@ -22,76 +23,27 @@
 static FakeGraph *
 tenant (void)
 {
-  FakeGraph *fg = tb_fake_new (ME);
-  const char *bob[] = { BOB, NULL }, *group[] = { BOB, CAROL, NULL };
+  FakeGraph *fg = sc_tenant_new (ME, BOB, "Bob Builder", CAROL, "Carol White", DAVE, "Dave Bobrowski",
+                                 ERIN, "Erin Green", NULL);
 
-  fake_graph_add_user (fg, BOB, "Bob Builder");
-  fake_graph_add_user (fg, CAROL, "Carol White");
-  fake_graph_add_user (fg, DAVE, "Dave Bobrowski");
-  fake_graph_add_user (fg, ERIN, "Erin Green");
   fake_graph_set_user_details (fg, BOB, "Site lead", "Construction", NULL);
   fake_graph_set_user_contact (fg, BOB, "Building 7", "+1 555 0100", "+1 555 0199");
   fake_graph_set_user_details (fg, CAROL, "Engineer", "R&D", "c.white@contoso.com");
   fake_graph_set_user_details (fg, DAVE, "Designer", "Studio", NULL);
-  fake_graph_add_chat (fg, "oneOnOne", NULL, bob);
-  fake_graph_add_chat (fg, "group", "Site plans", group);
+  sc_one_on_one (fg, BOB, "Bob Builder");
+  sc_group_chat (fg, "Site plans", BOB, CAROL, NULL);
   return fg;
 }
 
 static PurpleAccount *
 connect_new (FakeGraph *fg)
 {
-  PurpleAccount *acc = tb_account_new_signed_in (fg, ME);
+  PurpleAccount *acc = sc_account_new (fg, 1);
 
-  purple_account_set_int (acc, "poll_interval", 1);
   purple_account_set_int (acc, "presence_interval", 1);
-  purple_account_set_string (acc, "sync_time_scale", "0.01");
   tb_account_connect (acc);
   tb_wait_connected (acc);
   return acc;
-}
-
-typedef struct {
-  PurpleAccount *acc;
-  const char *name;
-  const char *status_id;
-} StatusWait;
-
-static gboolean
-cond_status (gpointer data)
-{
-  StatusWait *w = data;
-  PurpleBuddy *buddy = purple_find_buddy (w->acc, w->name);
-  PurpleStatus *status = buddy != NULL ? purple_presence_get_active_status (purple_buddy_get_presence (buddy)) : NULL;
-
-  return status != NULL && g_strcmp0 (purple_status_get_id (status), w->status_id) == 0;
-}
-
-static void
-wait_status (PurpleAccount *acc, const char *name, const char *status_id)
-{
-  StatusWait w = { acc, name, status_id };
-
-  tb_wait (cond_status, &w, 0);
-}
-
-static FakeRequest *
-last_request (FakeGraph *fg, const char *method, const char *glob)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-  GPatternSpec *spec = g_pattern_spec_new (glob);
-  FakeRequest *found = NULL;
-
-  for (guint i = log->len; i > 0 && found == NULL; i--)
-    {
-      FakeRequest *r = g_ptr_array_index (log, i - 1);
-
-      if (g_str_equal (r->method, method) && g_pattern_spec_match_string (spec, r->path))
-        found = r;
-    }
-  g_pattern_spec_free (spec);
-  g_assert_nonnull (found);
-  return found;
 }
 
 static TbEvent *
@@ -155,11 +107,11 @@ test_get_info_buddy (void)
 
   fake_graph_set_presence (fg, BOB, "Busy", "InAMeeting");
   acc = connect_new (fg);
-  wait_status (acc, BOB, "busy");
+  sc_wait_buddy_status (acc, BOB, "busy");
 
   info = get_info (acc, BOB);
   /* By the buddy's user id: the name is an address that need not be the UPN. */
-  r = last_request (fg, "GET", "/v1.0/users/*");
+  r = sc_last_request (fg, "GET", "/v1.0/users/*");
   g_assert_cmpstr (r->path, ==, path);
   g_assert_cmpstr (r->query, ==, PROFILE_SELECT);
   assert_has (info->text, "<b>Name</b>: Bob Builder");
@@ -191,7 +143,7 @@ test_get_info_participant (void)
 
   /* A participant of a group chat, not a buddy: by the name the chat shows. */
   info = get_info (acc, CAROL);
-  r = last_request (fg, "GET", "/v1.0/users/*");
+  r = sc_last_request (fg, "GET", "/v1.0/users/*");
   g_assert_cmpstr (r->path, ==, "/v1.0/users/" CAROL);
   assert_has (info->text, "<b>Name</b>: Carol White");
   assert_has (info->text, "<b>Department</b>: R&amp;D");
@@ -204,7 +156,7 @@ test_get_info_participant (void)
   fake_graph_clear_log (fg);
   info = get_info (acc, "c.white@contoso.com");
   assert_has (info->text, "<b>User name</b>: carol@contoso.com");
-  r = last_request (fg, "GET", "/v1.0/users");
+  r = sc_last_request (fg, "GET", "/v1.0/users");
   g_assert_cmpstr (r->query, ==, "$filter=mail eq 'c.white@contoso.com'&" PROFILE_SELECT);
 }
 
@@ -232,7 +184,7 @@ test_search_users (void)
   fake_graph_set_presence (fg, DAVE, "DoNotDisturb", "Presenting");
   results = search_users (acc, " bob ");
   g_assert_cmpint (results->code, ==, PURPLE_NOTIFY_SEARCHRESULTS);
-  r = last_request (fg, "GET", "/v1.0/users");
+  r = sc_last_request (fg, "GET", "/v1.0/users");
   g_assert_cmpstr (r->query, ==, "$search=\"displayName:bob\" OR \"mail:bob\"&" PROFILE_SELECT "&$top=25");
   g_assert_cmpuint (r->status, ==, 200);   /* ConsistencyLevel: eventual was sent */
   assert_has (results->primary, "Teams users matching \"bob\"");
@@ -253,7 +205,7 @@ test_search_users (void)
   buddy = purple_buddy_new (acc, add->who, add->alias);
   purple_blist_add_buddy (buddy, NULL, purple_group_new (add->text), NULL);
   purple_account_add_buddy (acc, buddy);
-  wait_status (acc, DAVE, "dnd");
+  sc_wait_buddy_status (acc, DAVE, "dnd");
   g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/users*"), ==, 0);
 
   /* "IM": a conversation with him. */
@@ -292,12 +244,6 @@ test_search_nothing (void)
   g_assert_true (purple_account_is_connected (acc));
 }
 
-static gboolean
-cond_filter_tried (gpointer fg)
-{
-  return fake_graph_count (fg, "GET", "/v1.0/users") > 0;
-}
-
 static void
 test_buddy_added_by_hand (void)
 {
@@ -310,8 +256,8 @@ test_buddy_added_by_hand (void)
   buddy = purple_buddy_new (acc, ERIN, NULL);
   purple_blist_add_buddy (buddy, NULL, purple_group_new ("Friends"), NULL);
   purple_account_add_buddy (acc, buddy);
-  wait_status (acc, ERIN, "away");
-  r = last_request (fg, "GET", "/v1.0/users/*");
+  sc_wait_buddy_status (acc, ERIN, "away");
+  r = sc_last_request (fg, "GET", "/v1.0/users/*");
   g_assert_cmpstr (r->path, ==, "/v1.0/users/" ERIN);
 
   /* Someone who is not in the directory stays a buddy without presence. */
@@ -319,7 +265,7 @@ test_buddy_added_by_hand (void)
   purple_blist_add_buddy (buddy, NULL, purple_group_new ("Friends"), NULL);
   fake_graph_clear_log (fg);
   purple_account_add_buddy (acc, buddy);
-  tb_wait (cond_filter_tried, fg, 0);
+  sc_wait_requests (fg, "GET", "/v1.0/users", 1);
   tb_drain ();
   g_assert_nonnull (purple_find_buddy (acc, "ghost@contoso.com"));
   g_assert_true (purple_account_is_connected (acc));

@@ -6,13 +6,13 @@
  * explained once). */
 #include <string.h>
 
+#include "common/graph-fixture.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
-/* Every wait of the sync engine × this (poll interval 1 s → 10 ms). */
-#define TIME_SCALE "0.01"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -20,154 +20,19 @@
 static FakeGraph *
 new_tenant (void)
 {
-  FakeGraph *fg = tb_fake_new (ME);
-
-  fake_graph_add_user (fg, BOB, "Bob Jones");
-  fake_graph_add_user (fg, CAROL, "Carol Smith");
-  return fg;
-}
-
-static const char *
-group_chat (FakeGraph *fg, const char *topic)
-{
-  const char *members[] = { BOB, CAROL, NULL };
-
-  return fake_graph_add_chat (fg, "group", topic, members);
-}
-
-static gboolean
-cond_chat_known (gpointer data)
-{
-  PurpleAccount *acc = data;
-
-  for (PurpleBlistNode *n = purple_blist_get_root (); n != NULL; n = purple_blist_node_next (n, TRUE))
-    if (PURPLE_BLIST_NODE_IS_CHAT (n) && purple_chat_get_account (PURPLE_CHAT (n)) == acc)
-      return TRUE;
-  return FALSE;
-}
-
-/* Connected, and the first chat list arrived. */
-static PurpleAccount *
-connect_and_sync (FakeGraph *fg)
-{
-  PurpleAccount *acc = tb_account_new_signed_in (fg, ME);
-
-  purple_account_set_int (acc, "poll_interval", 1);
-  purple_account_set_string (acc, "sync_time_scale", TIME_SCALE);
-  tb_account_connect (acc);
-  tb_wait_connected (acc);
-  tb_wait (cond_chat_known, acc, 0);
-  return acc;
-}
-
-typedef struct {
-  PurpleAccount *acc;
-  const char *chat_id;
-} ConvWait;
-
-static gboolean
-cond_conv (gpointer data)
-{
-  ConvWait *w = data;
-  PurpleConversation *conv =
-    purple_find_conversation_with_account (PURPLE_CONV_TYPE_CHAT, w->chat_id, w->acc);
-
-  return conv != NULL && !purple_conv_chat_has_left (PURPLE_CONV_CHAT (conv));
-}
-
-static PurpleConversation *
-join_and_wait (PurpleAccount *acc, const char *id)
-{
-  GHashTable *components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  ConvWait w = { acc, id };
-
-  g_hash_table_insert (components, g_strdup ("id"), g_strdup (id));
-  serv_join_chat (purple_account_get_connection (acc), components);
-  g_hash_table_destroy (components);
-  tb_wait (cond_conv, &w, 0);
-  return purple_find_conversation_with_account (PURPLE_CONV_TYPE_CHAT, id, acc);
-}
-
-/* Runs "/<cmdline>" as a client does, with `markup` (NULL = cmdline) as the typed markup;
- * returns the status and (when not NULL) the error text. */
-static PurpleCmdStatus
-command (PurpleConversation *conv, const char *cmdline, const char *markup, char **error_out)
-{
-  char *error = NULL;
-  PurpleCmdStatus status =
-    purple_cmd_do_command (conv, cmdline, markup != NULL ? markup : cmdline, &error);
-
-  if (error_out != NULL)
-    *error_out = error;
-  else
-    g_free (error);
-  return status;
-}
-
-static void
-run_command (PurpleConversation *conv, const char *cmdline)
-{
-  g_autofree char *error = NULL;
-  PurpleCmdStatus status = command (conv, cmdline, NULL, &error);
-
-  if (status != PURPLE_CMD_STATUS_OK)
-    g_error ("/%s: status %d (%s)", cmdline, status, error != NULL ? error : "");
-}
-
-typedef struct {
-  const char *text;
-  guint n;
-} WriteWait;
-
-static gboolean
-cond_writes (gpointer data)
-{
-  WriteWait *w = data;
-
-  return tb_events_count (TB_EV_WRITE, w->text) >= w->n;
-}
-
-static TbEvent *
-wait_write (const char *text)
-{
-  WriteWait w = { text, 1 };
-
-  tb_wait (cond_writes, &w, 0);
-  return tb_events_find (TB_EV_WRITE, text);
-}
-
-/* The n-th logged request of method + glob (0-based), NULL when none. */
-static FakeRequest *
-nth_request (FakeGraph *fg, const char *method, const char *glob, guint n)
-{
-  GPtrArray *log = fake_graph_requests (fg);
-  g_autoptr (GPatternSpec) spec = g_pattern_spec_new (glob);
-
-  for (guint i = 0; i < log->len; i++)
-    {
-      FakeRequest *r = log->pdata[i];
-
-      if (g_str_equal (r->method, method) && g_pattern_spec_match_string (spec, r->path) &&
-          n-- == 0)
-        return r;
-    }
-  return NULL;
+  return sc_tenant_new (ME, BOB, "Bob Jones", CAROL, "Carol Smith", NULL);
 }
 
 /* Asserts the exact body of the n-th search request. */
 static void
 assert_search_body (FakeGraph *fg, guint n, const char *query_string, guint from)
 {
-  FakeRequest *r = nth_request (fg, "POST", "/v1.0/search/query", n);
+  FakeRequest *r = sc_nth_request (fg, "POST", "/v1.0/search/query", n);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autofree char *got = NULL, *expected = NULL, *escaped = NULL;
-  g_autoptr (GError) error = NULL;
 
-  g_assert_nonnull (r);
-  g_assert_nonnull (r->body);
-  node = json_from_string (r->body, &error);
-  g_assert_no_error (error);
+  gf_request_body (r, &node);
   json_generator_set_root (gen, node);
   got = json_generator_to_data (gen, NULL);
   {
@@ -202,8 +67,8 @@ static void
 test_search_from_and_dates (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
-  const char *other = group_chat (fg, "Other");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  const char *other = sc_group_chat (fg, "Other", BOB, CAROL, NULL);
   g_autofree char *since = utc_date (-1), *until = utc_date (1);
   g_autofree char *cmd = NULL, *kql = NULL;
   PurpleAccount *acc;
@@ -216,22 +81,22 @@ test_search_from_and_dates (void)
   fake_graph_inject_message (fg, plans, BOB, "final budget\nsecond line");
   fake_graph_mark_read (fg, plans);
   fake_graph_mark_read (fg, other);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, plans);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, plans);
   tb_run_for (50);
 
   fake_graph_clear_log (fg);
   tb_events_mark ();
   cmd = g_strdup_printf ("search budget from:%s since:%s until:%s", BOB, since, until);
-  run_command (conv, cmd);
-  end = wait_write ("End of results.");
+  sc_run_command (conv, cmd);
+  end = sc_wait_write ("End of results.");
   kql = g_strdup_printf ("\"budget\" from:\"%s\" sent>=%s sent<=%s", BOB, since, until);
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/search/query"), ==, 1);
   assert_search_body (fg, 0, kql, 0);
   /* Both of Bob's messages here are fetched in full; nothing from the other chat. */
   g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/chats/*/messages/*"), ==, 2);
-  g_assert_nonnull (strstr (nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 0)->path, plans));
-  g_assert_nonnull (strstr (nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 1)->path, plans));
+  g_assert_nonnull (strstr (sc_nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 0)->path, plans));
+  g_assert_nonnull (strstr (sc_nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 1)->path, plans));
 
   head = tb_events_find (TB_EV_WRITE, "Messages matching");
   g_assert_nonnull (head);
@@ -260,22 +125,22 @@ static void
 test_search_no_hits (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
-  const char *other = group_chat (fg, "Other");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  const char *other = sc_group_chat (fg, "Other", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   TbEvent *ev;
 
   fake_graph_inject_message (fg, plans, BOB, "hello");
   fake_graph_inject_message (fg, other, BOB, "zebra crossing");
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, plans);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, plans);
   tb_run_for (50);
   fake_graph_clear_log (fg);
   tb_events_mark ();
   /* A hit in another chat is no hit here. */
-  run_command (conv, "search zebra");
-  ev = wait_write ("No messages match");
+  sc_run_command (conv, "search zebra");
+  ev = sc_wait_write ("No messages match");
   g_assert_cmpstr (ev->text, ==, "No messages match “zebra”.");
   g_assert_true (ev->flags & PURPLE_MESSAGE_SYSTEM);
   assert_search_body (fg, 0, "\"zebra\"", 0);
@@ -283,8 +148,8 @@ test_search_no_hits (void)
   g_assert_null (tb_events_find (TB_EV_WRITE, "Messages matching"));
   /* Nothing to continue. */
   tb_events_mark ();
-  run_command (conv, "search more");
-  ev = wait_write ("No more messages match");
+  sc_run_command (conv, "search more");
+  ev = sc_wait_write ("No more messages match");
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/search/query"), ==, 1);
 }
 
@@ -293,7 +158,7 @@ static void
 test_search_more (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   TbEvent *ev;
@@ -305,14 +170,14 @@ test_search_more (void)
       fake_graph_inject_message (fg, plans, i % 2 ? BOB : CAROL, text);
     }
   fake_graph_mark_read (fg, plans);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, plans);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, plans);
   tb_run_for (50);
   fake_graph_clear_log (fg);
 
   tb_events_mark ();
-  run_command (conv, "search report");
-  wait_write ("Type /search more for more results.");
+  sc_run_command (conv, "search report");
+  sc_wait_write ("Type /search more for more results.");
   g_assert_cmpuint (tb_events_count (TB_EV_WRITE, "report "), ==, 10);
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "report 13"));
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "report 04"));
@@ -321,8 +186,8 @@ test_search_more (void)
   g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/chats/*/messages/*"), ==, 10);
 
   tb_events_mark ();
-  run_command (conv, "search more");
-  wait_write ("End of results.");
+  sc_run_command (conv, "search more");
+  sc_wait_write ("End of results.");
   assert_search_body (fg, 1, "\"report\"", 10);
   ev = tb_events_find (TB_EV_WRITE, "More messages matching “report” (11–14):");
   g_assert_nonnull (ev);
@@ -331,8 +196,8 @@ test_search_more (void)
   g_assert_null (tb_events_find (TB_EV_WRITE, "report 04"));
 
   tb_events_mark ();
-  run_command (conv, "search more");
-  ev = wait_write ("No more messages match “report”.");
+  sc_run_command (conv, "search more");
+  ev = sc_wait_write ("No more messages match “report”.");
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/search/query"), ==, 2);
 }
 
@@ -342,7 +207,7 @@ static void
 test_search_more_after_new_hits (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   char text[32];
@@ -353,18 +218,18 @@ test_search_more_after_new_hits (void)
       fake_graph_inject_message (fg, plans, BOB, text);
     }
   fake_graph_mark_read (fg, plans);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, plans);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, plans);
   tb_run_for (50);
   tb_events_mark ();
-  run_command (conv, "search report");
-  wait_write ("Type /search more for more results.");
+  sc_run_command (conv, "search report");
+  sc_wait_write ("Type /search more for more results.");
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "report 04"));
   for (int i = 0; i < 3; i++)
     fake_graph_inject_message (fg, plans, CAROL, "fresh report");
   tb_events_mark ();
-  run_command (conv, "search more");
-  wait_write ("End of results.");
+  sc_run_command (conv, "search more");
+  sc_wait_write ("End of results.");
   /* Graph's page from offset 10 now starts with report 06: those three are not shown again. */
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "(11–14)"));
   g_assert_null (tb_events_find (TB_EV_WRITE, "report 06"));
@@ -378,32 +243,32 @@ static void
 test_search_usage (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
-  PurpleAccount *acc = connect_and_sync (fg);
-  PurpleConversation *conv = join_and_wait (acc, plans);
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  PurpleAccount *acc = sc_connect_and_sync (fg, 1);
+  PurpleConversation *conv = sc_join_and_wait (acc, plans);
   char *error = NULL;
 
   fake_graph_clear_log (fg);
-  g_assert_cmpint (command (conv, "search budget since:2024-02-30", NULL, &error), ==,
+  g_assert_cmpint (sc_command (conv, "search budget since:2024-02-30", NULL, &error), ==,
                    PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "Not a date: “2024-02-30”"));
   g_assert_nonnull (strstr (error, "Usage: /search WORDS [from:USER] [since:DATE] [until:DATE]"));
   g_clear_pointer (&error, g_free);
-  g_assert_cmpint (command (conv, "search x since:2024-06-01 until:2024-05-01", NULL, &error), ==,
+  g_assert_cmpint (sc_command (conv, "search x since:2024-06-01 until:2024-05-01", NULL, &error), ==,
                    PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "is after"));
   g_clear_pointer (&error, g_free);
-  g_assert_cmpint (command (conv, "search x from:bob from:carol", NULL, &error), ==,
+  g_assert_cmpint (sc_command (conv, "search x from:bob from:carol", NULL, &error), ==,
                    PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "only once"));
   g_clear_pointer (&error, g_free);
-  g_assert_cmpint (command (conv, "search", NULL, &error), ==, PURPLE_CMD_STATUS_FAILED);
+  g_assert_cmpint (sc_command (conv, "search", NULL, &error), ==, PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "Usage: /search"));
   g_clear_pointer (&error, g_free);
-  g_assert_cmpint (command (conv, "search *", NULL, &error), ==, PURPLE_CMD_STATUS_FAILED);
+  g_assert_cmpint (sc_command (conv, "search *", NULL, &error), ==, PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "Nothing to search for"));
   g_clear_pointer (&error, g_free);
-  g_assert_cmpint (command (conv, "search more", NULL, &error), ==, PURPLE_CMD_STATUS_FAILED);
+  g_assert_cmpint (sc_command (conv, "search more", NULL, &error), ==, PURPLE_CMD_STATUS_FAILED);
   g_assert_nonnull (strstr (error, "no search to continue"));
   g_clear_pointer (&error, g_free);
   tb_run_for (50);
@@ -415,29 +280,29 @@ static void
 test_search_quotes (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
 
   fake_graph_inject_message (fg, plans, BOB, "plans for next year are OR-free");
   fake_graph_inject_message (fg, plans, BOB, "next: a year of rest");
   fake_graph_mark_read (fg, plans);
-  acc = connect_and_sync (fg);
-  conv = join_and_wait (acc, plans);
+  acc = sc_connect_and_sync (fg, 1);
+  conv = sc_join_and_wait (acc, plans);
   tb_run_for (50);
   fake_graph_clear_log (fg);
   tb_events_mark ();
-  g_assert_cmpint (command (conv, "search \"next year\" OR", "search &quot;next year&quot; OR",
+  g_assert_cmpint (sc_command (conv, "search \"next year\" OR", "search &quot;next year&quot; OR",
                             NULL), ==, PURPLE_CMD_STATUS_OK);
-  wait_write ("End of results.");
+  sc_wait_write ("End of results.");
   assert_search_body (fg, 0, "\"next year\" \"OR\"", 0);
   g_assert_nonnull (tb_events_find (TB_EV_WRITE, "plans for next year are OR-free"));
   g_assert_null (tb_events_find (TB_EV_WRITE, "a year of rest"));
   /* What looks like markup in the plain text typed is searched as typed. */
   tb_events_mark ();
-  g_assert_cmpint (command (conv, "search 1<2 & <b>", "search 1&lt;2 &amp; &lt;b&gt;", NULL), ==,
+  g_assert_cmpint (sc_command (conv, "search 1<2 & <b>", "search 1&lt;2 &amp; &lt;b&gt;", NULL), ==,
                    PURPLE_CMD_STATUS_OK);
-  wait_write ("No messages match “1&lt;2 &amp; &lt;b&gt;”.");   /* written as markup */
+  sc_wait_write ("No messages match “1&lt;2 &amp; &lt;b&gt;”.");   /* written as markup */
   assert_search_body (fg, 1, "\"1<2\" \"&\" \"<b>\"", 0);
 }
 
@@ -446,9 +311,8 @@ static void
 test_search_im (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *pair[] = { BOB, NULL };
-  const char *im = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
-  const char *plans = group_chat (fg, "Plans");
+  const char *im = sc_one_on_one (fg, BOB, "Bob Jones");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   PurpleConversation *conv;
   TbEvent *ev;
@@ -457,52 +321,22 @@ test_search_im (void)
   fake_graph_inject_message (fg, plans, CAROL, "team lunch");
   fake_graph_mark_read (fg, im);
   fake_graph_mark_read (fg, plans);
-  acc = connect_and_sync (fg);
+  acc = sc_connect_and_sync (fg, 1);
   tb_run_for (100);
   conv = purple_conversation_new (PURPLE_CONV_TYPE_IM, acc, BOB);
   fake_graph_clear_log (fg);
   tb_events_mark ();
-  run_command (conv, "search lunch");
-  wait_write ("End of results.");
+  sc_run_command (conv, "search lunch");
+  sc_wait_write ("End of results.");
   ev = tb_events_find (TB_EV_WRITE, "lunch on friday?");
   g_assert_nonnull (ev);
   g_assert_nonnull (strstr (ev->text, "Bob Jones"));
   g_assert_null (tb_events_find (TB_EV_WRITE, "team lunch"));
-  g_assert_nonnull (strstr (nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 0)->path, im));
+  g_assert_nonnull (strstr (sc_nth_request (fg, "GET", "/v1.0/chats/*/messages/*", 0)->path, im));
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* "Recent messages in all chats…"                                                             */
-
-/* Runs the account action named `label`, as a client's account menu does. */
-static void
-run_action (PurpleAccount *acc, const char *label)
-{
-  PurpleConnection *gc = purple_account_get_connection (acc);
-  PurplePlugin *plugin = purple_connection_get_prpl (gc);
-  GList *actions;
-  gboolean found = FALSE;
-
-  g_assert_true (PURPLE_PLUGIN_HAS_ACTIONS (plugin));
-  actions = PURPLE_PLUGIN_ACTIONS (plugin, gc);
-  for (GList *l = actions; l != NULL; l = l->next)
-    {
-      PurplePluginAction *a = l->data;
-
-      if (a != NULL && !found && g_strcmp0 (a->label, label) == 0)
-        {
-          a->plugin = plugin;
-          a->context = gc;
-          a->callback (a);
-          found = TRUE;
-        }
-    }
-  for (GList *l = actions; l != NULL; l = l->next)
-    if (l->data != NULL)
-      purple_plugin_action_free (l->data);
-  g_list_free (actions);
-  g_assert_true (found);
-}
 
 /* Opens the dialog, fills it in (NULL keeps a default) and answers OK. */
 static void
@@ -511,7 +345,7 @@ ask_recent (PurpleAccount *acc, const char *since, const char *until, int count)
   TbEvent *ev;
   PurpleRequestFields *fields;
 
-  run_action (acc, "Recent messages in all chats…");
+  g_assert_true (tb_account_action (acc, "Recent messages in all chats…"));
   ev = tb_wait_event (TB_EV_REQUEST, "Recent messages in all chats");
   fields = tb_request_fields (ev);
   g_assert_nonnull (fields);
@@ -531,14 +365,14 @@ static void
 test_recent_forbidden (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
   PurpleAccount *acc;
   FakeRequest *r;
   TbEvent *ev;
   g_autofree char *path = NULL;
 
   fake_graph_inject_message (fg, plans, BOB, "hello");
-  acc = connect_and_sync (fg);
+  acc = sc_connect_and_sync (fg, 1);
   fake_graph_clear_log (fg);
   tb_events_mark ();
   ask_recent (acc, "2024-05-01", "2024-05-31", 20);
@@ -551,7 +385,7 @@ test_recent_forbidden (void)
   g_assert_nonnull (strstr (ev->secondary, "/search"));
   /* The exact request, made once. */
   g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/users/*/chats/getAllMessages"), ==, 1);
-  r = nth_request (fg, "GET", "/v1.0/users/*/chats/getAllMessages", 0);
+  r = sc_nth_request (fg, "GET", "/v1.0/users/*/chats/getAllMessages", 0);
   path = g_strdup_printf ("/v1.0/users/%s/chats/getAllMessages", fake_graph_user_id (fg, ME));
   g_assert_cmpstr (r->path, ==, path);
   g_assert_cmpstr (r->query, ==, "$top=20&$filter=lastModifiedDateTime gt 2024-05-01T00:00:00.000Z"
@@ -570,9 +404,8 @@ static void
 test_recent_granted (void)
 {
   FakeGraph *fg = new_tenant ();
-  const char *plans = group_chat (fg, "Plans");
-  const char *pair[] = { CAROL, NULL };
-  const char *im = fake_graph_add_chat (fg, "oneOnOne", NULL, pair);
+  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  const char *im = sc_one_on_one (fg, CAROL, "Carol Smith");
   PurpleAccount *acc;
   TbEvent *ev;
   const char *older, *newer;
@@ -580,7 +413,7 @@ test_recent_granted (void)
   fake_graph_inject_message (fg, plans, BOB, "status <b>green</b>");
   fake_graph_inject_message (fg, im, CAROL, "coffee?");
   fake_graph_set_application_permissions (fg, TRUE);
-  acc = connect_and_sync (fg);
+  acc = sc_connect_and_sync (fg, 1);
   tb_run_for (100);
   fake_graph_clear_log (fg);
   tb_events_mark ();
@@ -593,7 +426,7 @@ test_recent_granted (void)
   g_assert_nonnull (older);
   g_assert_true (newer < older);
   g_assert_cmpuint (fake_graph_count (fg, "GET", "/v1.0/users/*/chats/getAllMessages"), ==, 1);
-  g_assert_nonnull (strstr (nth_request (fg, "GET", "/v1.0/users/*/chats/getAllMessages", 0)->query,
+  g_assert_nonnull (strstr (sc_nth_request (fg, "GET", "/v1.0/users/*/chats/getAllMessages", 0)->query,
                             "$top=50&$filter=lastModifiedDateTime gt "));
 }
 
@@ -605,8 +438,8 @@ test_recent_bad_date (void)
   PurpleAccount *acc;
   TbEvent *ev;
 
-  group_chat (fg, "Plans");
-  acc = connect_and_sync (fg);
+  sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
+  acc = sc_connect_and_sync (fg, 1);
   fake_graph_clear_log (fg);
   tb_events_mark ();
   ask_recent (acc, "yesterday", NULL, 0);

@@ -7,22 +7,13 @@
 
 #include "core/tg-graph.h"
 #include "core/tg-json.h"
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 #include "purple/tgp-account.h"
 
 #define ME "alice@contoso.com"
 #define TOKEN_PATH "/*/oauth2/v2.0/token"
 #define DEVICECODE_PATH "/*/oauth2/v2.0/devicecode"
-
-/* A tenant whose device codes may be polled as fast as the plugin likes. */
-static FakeGraph *
-new_fake (void)
-{
-  FakeGraph *fg = tb_fake_new (ME);
-
-  fake_graph_set_device_interval (fg, 0);
-  return fg;
-}
 
 static PurpleAccount *
 new_account (FakeGraph *fg, const char *refresh_token)
@@ -193,7 +184,7 @@ test_registration (void)
 static void
 test_device_code (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   g_autofree char *uri = g_strdup_printf ("%s/devicelogin", fake_graph_base_url (fg));
   g_autofree char *expected = NULL;
@@ -260,7 +251,7 @@ test_device_code (void)
 static void
 test_token_expiry (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   GetResult r = { 0 };
@@ -303,7 +294,7 @@ test_token_expiry (void)
 static void
 test_revoked_refresh_token (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   TbEvent *prompt;
@@ -325,7 +316,7 @@ test_revoked_refresh_token (void)
 static void
 test_revoked_mid_session (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   GetResult r = { 0 };
@@ -355,7 +346,7 @@ test_revoked_mid_session (void)
 static void
 test_declined (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt, *error;
   guint polls;
@@ -381,7 +372,7 @@ test_declined (void)
 static void
 test_cancelled_by_user (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt, *error;
   guint polls;
@@ -403,7 +394,7 @@ test_cancelled_by_user (void)
 static void
 test_prompt_ok_keeps_polling (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt;
 
@@ -419,7 +410,7 @@ test_prompt_ok_keeps_polling (void)
 static void
 test_code_expired (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *error;
 
@@ -457,7 +448,7 @@ test_unreachable (void)
 static void
 test_server_error (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   TbEvent *error;
@@ -475,7 +466,7 @@ test_server_error (void)
 static void
 test_profile_server_error (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   TbEvent *error;
@@ -493,7 +484,7 @@ test_profile_server_error (void)
 static void
 expect_invalid_settings (const char *key, const char *value, const char *in_text)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *error;
 
@@ -527,7 +518,7 @@ test_invalid_settings (void)
 static void
 test_close_while_polling (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   TbEvent *prompt;
   guint polls, events;
@@ -554,7 +545,7 @@ test_close_while_polling (void)
 static void
 test_close_during_token_request (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   guint events;
@@ -577,7 +568,7 @@ test_close_during_token_request (void)
 static void
 test_close_during_profile_request (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   guint events;
@@ -597,7 +588,7 @@ test_close_during_profile_request (void)
 static void
 test_close_during_refresh (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   g_autofree char *rt = fake_graph_issue_refresh_token (fg);
   PurpleAccount *acc = new_account (fg, rt);
   GetResult r = { 0 };
@@ -670,7 +661,7 @@ add_secret (GPtrArray *secrets, const char *value)
 static void
 test_no_secrets_in_logs (void)
 {
-  FakeGraph *fg = new_fake ();
+  FakeGraph *fg = tb_fake_new (ME);
   PurpleAccount *acc = new_account (fg, NULL);
   g_autoptr (GPtrArray) secrets = g_ptr_array_new_with_free_func (g_free);
   GetResult r = { 0 };
@@ -741,14 +732,7 @@ test_no_secrets_in_logs (void)
       if (strlen (secret) < 6)
         continue;
       checked++;
-      if (strstr (log, secret) != NULL)
-        g_error ("secret #%u (%zu chars) found in the debug log", i, strlen (secret));
-      for (guint e = 0; e < tb_events ()->len; e++)
-        {
-          TbEvent *ev = tb_events ()->pdata[e];
-          if (ev->type == TB_EV_CONN_ERROR && ev->text != NULL && strstr (ev->text, secret) != NULL)
-            g_error ("secret #%u found in a connection error", i);
-        }
+      sc_assert_secret_hidden (secret, i);
     }
   g_assert_cmpuint (checked, >=, 8);
 }

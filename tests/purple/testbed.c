@@ -707,66 +707,54 @@ tb_request_choose_label (TbEvent *event, const char *label)
   return FALSE;
 }
 
-gboolean
-tb_request_ok (TbEvent *event, const char *text)
+/* Answers an open request dialog with OK (`text` for input/choice) or Cancel, as the buttons
+ * do: the callback of that button with what the dialog type passes, then the dialog closes.
+ * OK is no answer to a request_action (its buttons are tb_request_choose); Cancel just closes it. */
+static gboolean
+request_answer (TbEvent *event, gboolean ok, const char *text)
 {
   TbRequest *req;
+  GCallback cb;
 
   if (!tb_request_is_open (event) || event->request->is_notify)
     return FALSE;
   req = event->request;
+  cb = ok ? req->ok_cb : req->cancel_cb;
   switch (req->type)
     {
     case PURPLE_REQUEST_INPUT:
     case PURPLE_REQUEST_FILE:
     case PURPLE_REQUEST_FOLDER:
-      if (req->ok_cb != NULL)
-        ((PurpleRequestInputCb) req->ok_cb) (req->user_data, text);
+      if (cb != NULL)
+        ((PurpleRequestInputCb) cb) (req->user_data, ok ? text : NULL);
       break;
     case PURPLE_REQUEST_CHOICE:
-      if (req->ok_cb != NULL)
-        ((PurpleRequestChoiceCb) req->ok_cb) (req->user_data, text != NULL ? atoi (text) : 0);
+      if (cb != NULL)
+        ((PurpleRequestChoiceCb) cb) (req->user_data, ok && text != NULL ? atoi (text) : 0);
       break;
     case PURPLE_REQUEST_FIELDS:
-      if (req->ok_cb != NULL)
-        ((PurpleRequestFieldsCb) req->ok_cb) (req->user_data, req->fields);
+      if (cb != NULL)
+        ((PurpleRequestFieldsCb) cb) (req->user_data, req->fields);
       break;
     default:
-      return FALSE;
+      if (ok)
+        return FALSE;
+      break;
     }
   purple_request_close (req->type, req);
   return TRUE;
 }
 
 gboolean
+tb_request_ok (TbEvent *event, const char *text)
+{
+  return request_answer (event, TRUE, text);
+}
+
+gboolean
 tb_request_cancel (TbEvent *event)
 {
-  TbRequest *req;
-
-  if (!tb_request_is_open (event) || event->request->is_notify)
-    return FALSE;
-  req = event->request;
-  switch (req->type)
-    {
-    case PURPLE_REQUEST_INPUT:
-    case PURPLE_REQUEST_FILE:
-    case PURPLE_REQUEST_FOLDER:
-      if (req->cancel_cb != NULL)
-        ((PurpleRequestInputCb) req->cancel_cb) (req->user_data, NULL);
-      break;
-    case PURPLE_REQUEST_CHOICE:
-      if (req->cancel_cb != NULL)
-        ((PurpleRequestChoiceCb) req->cancel_cb) (req->user_data, 0);
-      break;
-    case PURPLE_REQUEST_FIELDS:
-      if (req->cancel_cb != NULL)
-        ((PurpleRequestFieldsCb) req->cancel_cb) (req->user_data, req->fields);
-      break;
-    default:
-      break;
-    }
-  purple_request_close (req->type, req);
-  return TRUE;
+  return request_answer (event, FALSE, NULL);
 }
 
 gboolean

@@ -42,6 +42,9 @@
  * "purple/tgp-account.h" and use (TgpAccount *) tb_account_protocol_data (acc), e.g. to send a
  * Graph request through ta->graph with ta->cancellable (the test links its own copy of the core,
  * which works on the plugin's objects: same code, same layout).
+ *
+ * Steps that many scenarios share (a tenant with chats, a signed-in account that polls fast,
+ * waiting for requests/polls/writes, the request log, joins, commands) are in scenario.h.
  */
 #pragma once
 #include <purple.h>
