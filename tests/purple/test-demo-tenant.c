@@ -6,6 +6,7 @@
  * presence showed no activity in real Pidgin. */
 #include <string.h>
 
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define DEMO_TENANT "tests/fake-graph/demo-tenant.json"
@@ -14,32 +15,14 @@
 typedef struct {
   PurpleAccount *acc;
   const char *name;
-  const char *status_id;
-} StatusWait;
-
-static gboolean
-cond_status (gpointer data)
-{
-  StatusWait *w = data;
-  PurpleBuddy *buddy = purple_find_buddy (w->acc, w->name);
-  PurpleStatus *status = buddy != NULL
-                         ? purple_presence_get_active_status (purple_buddy_get_presence (buddy)) : NULL;
-
-  return status != NULL && g_strcmp0 (purple_status_get_id (status), w->status_id) == 0;
-}
+} IconWait;
 
 static gboolean
 cond_icon (gpointer data)
 {
-  StatusWait *w = data;
+  IconWait *w = data;
 
   return purple_buddy_icons_find (w->acc, w->name) != NULL;
-}
-
-static gboolean
-cond_write (gpointer data)
-{
-  return tb_events_count (TB_EV_WRITE, data) > 0;
 }
 
 /* The width × height of the PNG the image store held for the <img id> of each written
@@ -101,11 +84,11 @@ test_what_the_screenshot_shows (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (buddies); i++)
     {
-      StatusWait w = { acc, buddies[i].name, buddies[i].status_id };
+      IconWait w = { acc, buddies[i].name };
       PurpleBuddy *buddy;
       g_autofree char *line = NULL;
 
-      tb_wait (cond_status, &w, 0);
+      sc_wait_buddy_status (acc, buddies[i].name, buddies[i].status_id);
       buddy = purple_find_buddy (acc, buddies[i].name);
       g_assert_cmpstr (purple_group_get_name (purple_buddy_get_group (buddy)), ==, "Teams");
       line = prpl->status_text (buddy);
@@ -117,8 +100,8 @@ test_what_the_screenshot_shows (void)
   g_assert_null (purple_buddy_icons_find (acc, "erin.brockovich@contoso.com"));
 
   /* Project Phoenix opens with its three unread messages. */
-  tb_wait (cond_write, "sign off the scope", 0);
-  tb_wait (cond_write, "new mockups", 0);
+  sc_wait_write ("sign off the scope");
+  sc_wait_write ("new mockups");
   mention = tb_events_find (TB_EV_WRITE, "sign off the scope");
   g_assert_cmpstr (mention->conv, ==, fake_graph_find_chat (fg, "Project Phoenix"));
   g_assert_true (mention->flags & PURPLE_MESSAGE_NICK);

@@ -5,6 +5,7 @@
  * activity. */
 #include <string.h>
 
+#include "purple/scenario.h"
 #include "purple/testbed.h"
 
 #define ME "alice@contoso.com"
@@ -48,31 +49,6 @@ shown_tooltip (PurpleAccount *acc, const char *name)
   return text;
 }
 
-typedef struct {
-  PurpleAccount *acc;
-  const char *name;
-  const char *status_id;
-} StatusWait;
-
-static gboolean
-cond_status (gpointer data)
-{
-  StatusWait *w = data;
-  PurpleBuddy *buddy = purple_find_buddy (w->acc, w->name);
-  PurpleStatus *status = buddy != NULL
-                         ? purple_presence_get_active_status (purple_buddy_get_presence (buddy)) : NULL;
-
-  return status != NULL && g_strcmp0 (purple_status_get_id (status), w->status_id) == 0;
-}
-
-static void
-wait_status (PurpleAccount *acc, const char *name, const char *status_id)
-{
-  StatusWait w = { acc, name, status_id };
-
-  tb_wait (cond_status, &w, 0);
-}
-
 static FakeGraph *
 colleagues (void)
 {
@@ -102,9 +78,9 @@ connect (FakeGraph *fg, int presence_interval)
   purple_account_set_string (acc, "sync_time_scale", "0.01");
   tb_account_connect (acc);
   tb_wait_connected (acc);
-  wait_status (acc, BOB, "busy");
-  wait_status (acc, CAROL, "available");
-  wait_status (acc, FRANK, "offline");
+  sc_wait_buddy_status (acc, BOB, "busy");
+  sc_wait_buddy_status (acc, CAROL, "available");
+  sc_wait_buddy_status (acc, FRANK, "offline");
   return acc;
 }
 
@@ -124,13 +100,13 @@ test_line_under_the_name (void)
 
   /* The line follows the next change. */
   fake_graph_set_presence (fg, BOB, "Away", "BeRightBack");
-  wait_status (acc, BOB, "away");
+  sc_wait_buddy_status (acc, BOB, "away");
   changed = shown_status (acc, BOB);
   g_assert_cmpstr (changed, ==, "Be right back");
 
   /* Pidgin pastes it into Pango markup: an activity Graph may add one day is escaped. */
   fake_graph_set_presence (fg, BOB, "Busy", "Q&A<Session>");
-  wait_status (acc, BOB, "busy");
+  sc_wait_buddy_status (acc, BOB, "busy");
   escaped = shown_status (acc, BOB);
   g_assert_nonnull (escaped);
   g_assert_null (strchr (escaped, '<'));
