@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
@@ -13,7 +14,6 @@
 #include "core/tg-sync.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define FAST 0.001
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
@@ -23,37 +23,6 @@
 
 /* ------------------------------------------------------------------------------------------ */
 /* waiting */
-
-static gboolean
-on_flag_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (const gboolean *flag)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_flag_timeout, &hung);
-
-  while (!*flag && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-/* Runs whatever is ready (idles, answers in flight) for a short while. */
-static void
-spin (guint ms)
-{
-  gboolean over = FALSE;
-
-  g_timeout_add (ms, on_flag_timeout, &over);
-  while (!over)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* recorded events */
@@ -251,7 +220,7 @@ fx_sign_in (Fx *fx)
   /* on_signed_in asserts; completion is seen through the token */
   while (!done)
     {
-      spin (1);
+      gf_spin_ms (1);
       done = tg_auth_has_valid_token (fx->auth);
     }
 }
@@ -289,7 +258,7 @@ fx_free (Fx *fx)
   g_clear_pointer (&fx->sync, tg_sync_free);
   tg_auth_free (fx->auth);
   tg_graph_unref (fx->graph);
-  spin (5);   /* let cancelled requests unwind before the server goes */
+  gf_spin_ms (5);   /* let cancelled requests unwind before the server goes */
   fake_graph_free (fx->fg);
   g_ptr_array_unref (fx->events);
   g_clear_pointer (&fx->open_chats, g_hash_table_unref);
@@ -322,7 +291,7 @@ poll_once (Fx *fx)
   PollResult r = { fx->sync, FALSE, FALSE, NULL };
 
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_true (r.ok == (r.error == NULL));
   return r.error;
 }
@@ -958,7 +927,7 @@ send_message (Fx *fx, const char *chat, const char *text)
   SendResult r = { FALSE, NULL, NULL, fx->graph };
 
   tg_chats_send_message_async (fx->graph, chat, text, FALSE, NULL, NULL, on_sent, &r);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_no_error (r.error);
   g_assert_nonnull (r.msg);
   return r.msg;
@@ -1089,7 +1058,7 @@ test_sending_guard_expires (void)
   poll_ok (fx);
   tg_sync_note_sending (fx->sync, chat);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "meanwhile");
-  spin (100);      /* > 30 s × FAST */
+  gf_spin_ms (100);      /* > 30 s × FAST */
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
   g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==, mid);
@@ -1204,7 +1173,7 @@ test_timer_backoff (void)
   tg_sync_start (fx->sync);
   g_assert_true (tg_sync_is_running (fx->sync));
   while (count_events (fx, EV_ERROR) < 5)
-    spin (5);
+    gf_spin_ms (5);
   /* after 5 failures the wait has doubled from the throttling base (15 s) up to the cap */
   g_assert_cmpuint (tg_sync_next_delay_ms (fx->sync), ==, 300);
   errors_then = count_events (fx, EV_ERROR);
@@ -1212,7 +1181,7 @@ test_timer_backoff (void)
   tg_sync_stop (fx->sync);
   g_assert_false (tg_sync_is_running (fx->sync));
   fx->forbid_callbacks = TRUE;
-  spin (50);
+  gf_spin_ms (50);
   fx->forbid_callbacks = FALSE;
   g_assert_cmpuint (count_events (fx, EV_ERROR), ==, errors_then);
   poll_ok (fx);
@@ -1232,11 +1201,11 @@ test_timer_delivers (void)
   tg_sync_set_time_scale (fx->sync, 0.01);
   tg_sync_start (fx->sync);
   while (count_events (fx, EV_CHATS) < 1)
-    spin (5);
+    gf_spin_ms (5);
   fake_graph_inject_message (fx->fg, ids->pdata[0], BOB, "tick");
   while (count_events (fx, EV_MESSAGE) < 1)
-    spin (5);
-  spin (60);
+    gf_spin_ms (5);
+  gf_spin_ms (60);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
   g_assert_cmpuint (count_events (fx, EV_ERROR), ==, 0);
   fx_free (fx);
@@ -1258,13 +1227,13 @@ test_stop_mid_poll (void)
   fake_graph_add_fault (fx->fg, NULL, "*", FAKE_FAULT_DELAY, 0, NULL, 30, 0);
   r.sync = fx->sync;
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  spin (10);
+  gf_spin_ms (10);
   tg_sync_stop (fx->sync);
   fx->forbid_callbacks = TRUE;
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  spin (150);
+  gf_spin_ms (150);
   fx->forbid_callbacks = FALSE;
   fake_graph_clear_faults (fx->fg);
   /* a poll after the stop picks everything up, once */
@@ -1278,13 +1247,13 @@ test_stop_mid_poll (void)
   memset (&r, 0, sizeof r);
   r.sync = fx->sync;
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  spin (10);
+  gf_spin_ms (10);
   fx->forbid_callbacks = TRUE;
   g_clear_pointer (&fx->sync, tg_sync_free);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  spin (150);
+  gf_spin_ms (150);
   fx_free (fx);
 }
 
@@ -1315,11 +1284,11 @@ test_free_from_callback (void)
   fake_graph_inject_message (fx->fg, ids->pdata[1], BOB, "three");
   r.sync = fx->sync;
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_clear_error (&r.error);
   g_assert_null (fx->sync);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
-  spin (20);
+  gf_spin_ms (20);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
   fx_free (fx);
 }
