@@ -7,6 +7,7 @@
 #include "core/tg-members.h"
 #include "purple/tgp-account.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -430,15 +431,7 @@ on_members_listed (GObject *source, GAsyncResult *result, gpointer data)
 
       g_string_append_printf (text, "\n%s — %s", label, role_label (m));
     }
-  {
-    g_autofree char *escaped = g_markup_escape_text (text->str, -1);
-    g_autofree char *html = NULL;
-    g_auto (GStrv) lines = g_strsplit (escaped, "\n", -1);
-
-    html = g_strjoinv ("<br>", lines);
-    purple_conversation_write (conv, NULL, html, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
-                               time (NULL));
-  }
+  tgp_conv_write_lines (conv, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, text->str);
   g_string_free (text, TRUE);
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/tg-search.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-message.h"
 
 #define DBG "teams-graph"
@@ -98,20 +99,6 @@ tgp_search_plugin_unload (void)
 /* ------------------------------------------------------------------------------------------ */
 /* Output                                                                                      */
 
-static void
-write_line (PurpleConversation *conv, const char *markup, PurpleMessageFlags flags)
-{
-  purple_conversation_write (conv, NULL, markup, flags | PURPLE_MESSAGE_NO_LOG, time (NULL));
-}
-
-static void
-write_system (PurpleConversation *conv, const char *plain)
-{
-  g_autofree char *escaped = g_markup_escape_text (plain, -1);
-
-  write_line (conv, escaped, PURPLE_MESSAGE_SYSTEM);
-}
-
 /* "2024-05-01 10:20  Bob Jones: text" (local time, markup). */
 static char *
 hit_line (const TgSearchHit *hit)
@@ -171,20 +158,22 @@ show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
       else
         line = g_strdup_printf ("No%s messages match %s.", st->shown > 0 ? " more" : "",
                                 st->typed);
-      write_system (conv, line);
+      tgp_conv_feedback (conv, FALSE, "%s", line);
       return;
     }
   head = g_strdup_printf ("%s matching %s (%u–%u):", st->shown > 0 ? "More messages" : "Messages",
                           st->typed, st->shown + 1, st->shown + fresh->len);
-  write_system (conv, head);
+  tgp_conv_feedback (conv, FALSE, "%s", head);
   for (guint i = 0; i < fresh->len; i++)
     {
       g_autofree char *line = hit_line (g_ptr_array_index (fresh, i));
 
-      write_line (conv, line, PURPLE_MESSAGE_SYSTEM);
+      purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+                                 time (NULL));
     }
   st->shown += fresh->len;
-  write_system (conv, page->more ? "Type /search more for more results." : "End of results.");
+  tgp_conv_feedback (conv, FALSE, page->more ? "Type /search more for more results."
+                                             : "End of results.");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -224,11 +213,8 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer data)
   st->busy = FALSE;
   if (page == NULL)
     {
-      g_autofree char *line = g_strdup_printf ("Search failed: %s", error->message);
-      g_autofree char *escaped = g_markup_escape_text (line, -1);
-
       purple_debug_info (DBG, "search failed: %s\n", error->message);
-      write_line (conv, escaped, PURPLE_MESSAGE_ERROR);
+      tgp_conv_feedback (conv, TRUE, "Search failed: %s", error->message);
     }
   else
     show_page (conv, st, page);
@@ -269,7 +255,7 @@ search_more (TgpAccount *ta, PurpleConversation *conv, const char *chat_id, char
     {
       g_autofree char *line = g_strdup_printf ("No more messages match %s.", st->typed);
 
-      write_system (conv, line);
+      tgp_conv_feedback (conv, FALSE, "%s", line);
       return PURPLE_CMD_RET_OK;
     }
   start_search (ta, conv, st);
