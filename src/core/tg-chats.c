@@ -418,10 +418,8 @@ GPtrArray *
 tg_chats_list_messages_finish (TgGraph *graph, GAsyncResult *result, char **next_link_out,
                                GError **error)
 {
-  GPtrArray *msgs;
+  GPtrArray *msgs = tg_task_finish_pointer (result, error);
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  msgs = g_task_propagate_pointer (G_TASK (result), error);
   if (next_link_out != NULL)
     {
       ListMessages *lm = g_task_get_task_data (G_TASK (result));
@@ -597,7 +595,6 @@ tg_chats_update_topic_async (TgGraph *graph, const char *chat_id, const char *to
 {
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
                          tg_chats_update_topic_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *path = NULL;
   TgCall *call;
@@ -609,12 +606,7 @@ tg_chats_update_topic_async (TgGraph *graph, const char *chat_id, const char *to
       tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "No topic given");
       return;
     }
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "topic");
-  json_builder_add_string_value (b, topic);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  body = tg_json_new_string_object ("topic", topic);
   path = tg_chats_path (chat_id, "");
   call = tg_call_new ("PATCH", path);
   tg_call_set_json_body (call, body);

@@ -147,7 +147,6 @@ tg_messages_set_reaction_async (TgGraph *graph, const char *chat_id, const char 
 {
   GTask *task = op_task (graph, chat_id, message_id, TRUE, cancellable, callback, user_data,
                          tg_messages_set_reaction_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *path = NULL;
   TgCall *call;
@@ -159,12 +158,7 @@ tg_messages_set_reaction_async (TgGraph *graph, const char *chat_id, const char 
       tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "No reaction given");
       return;
     }
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "reactionType");
-  json_builder_add_string_value (b, reaction);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  body = tg_json_new_string_object ("reactionType", reaction);
   path = tg_chats_message_path (chat_id, message_id, "/setReaction");
   call = tg_call_new ("POST", path);
   tg_call_set_json_body (call, body);
@@ -274,7 +268,6 @@ tg_messages_pin_async (TgGraph *graph, const char *chat_id, const char *message_
 {
   GTask *task = op_task (graph, chat_id, message_id, TRUE, cancellable, callback, user_data,
                          tg_messages_pin_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *bind_path = NULL, *bind = NULL, *path = NULL;
   TgCall *call;
@@ -283,12 +276,7 @@ tg_messages_pin_async (TgGraph *graph, const char *chat_id, const char *message_
     return;
   bind_path = tg_chats_message_path (chat_id, message_id, "");
   bind = g_strconcat (GRAPH_BIND_BASE, bind_path, NULL);
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "message@odata.bind");
-  json_builder_add_string_value (b, bind);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  body = tg_json_new_string_object ("message@odata.bind", bind);
   path = tg_chats_path (chat_id, "/pinnedMessages");
   call = tg_call_new ("POST", path);
   tg_call_set_json_body (call, body);
