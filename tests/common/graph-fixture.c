@@ -169,6 +169,7 @@ gf_fixture_tear_down (GfFixture *fx, gconstpointer data)
 {
   tg_auth_free (fx->auth);
   tg_graph_unref (fx->graph);
+  gf_spin_ms (5);   /* let cancelled requests unwind before the server goes */
   fake_graph_free (fx->fg);
 }
 

@@ -19,10 +19,7 @@
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
 #define DAVE "dave@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-
-/* ------------------------------------------------------------------------------------------ */
-/* waiting */
+#define BOB_ID(fx) fake_graph_user_id ((fx)->fg, BOB)
 
 /* ------------------------------------------------------------------------------------------ */
 /* recorded events */
@@ -63,14 +60,13 @@ change_copy_free (gpointer p)
 }
 
 typedef struct {
-  FakeGraph *fg;
+  GfFixture *gf;
+  FakeGraph *fg;               /* shorthands for gf's */
   TgGraph *graph;
-  TgAuth *auth;
+  const char *me_id;
   TgSync *sync;
   GPtrArray *events;
   guint state_changes;
-  char *me_id;
-  char *bob_id;
   gboolean forbid_callbacks;   /* after stop: any callback fails the test */
   GHashTable *open_chats;      /* what cb_open_chats answers (NULL: nothing open) */
 } Fx;
@@ -191,54 +187,17 @@ nth_event (Fx *fx, EventKind kind, guint i)
 /* ------------------------------------------------------------------------------------------ */
 /* fixture */
 
-static void
-on_signed_in (GObject *source, GAsyncResult *result, gpointer data)
-{
-  GError *error = NULL;
-
-  g_assert_true (tg_auth_sign_in_finish ((TgAuth *) data, result, &error));
-  g_assert_no_error (error);
-}
-
-static void
-fx_sign_in (Fx *fx)
-{
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  gboolean done = FALSE;
-
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, FAST);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_signed_in, fx->auth);
-  /* on_signed_in asserts; completion is seen through the token */
-  while (!done)
-    {
-      gf_spin_ms (1);
-      done = tg_auth_has_valid_token (fx->auth);
-    }
-}
-
+/* Me, Bob, Carol and Dave, signed in as me. */
 static Fx *
 fx_new (void)
 {
   Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
 
-  fx->fg = fake_graph_new (ME);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  g_assert_no_error (error);
-  fx->me_id = g_strdup (fake_graph_user_id (fx->fg, ME));
-  fx->bob_id = g_strdup (fake_graph_add_user (fx->fg, BOB, "Bob Builder"));
-  fake_graph_add_user (fx->fg, CAROL, "Carol");
-  fake_graph_add_user (fx->fg, DAVE, "Dave");
-  fx_sign_in (fx);
+  fx->gf = gf_fixture_add_users (gf_fixture_new (ME), BOB, "Bob Builder", CAROL, "Carol", DAVE,
+                                 "Dave", NULL);
+  fx->fg = fx->gf->fg;
+  fx->graph = fx->gf->graph;
+  fx->me_id = fx->gf->me_id;
   fx->events = g_ptr_array_new_with_free_func (event_free);
   return fx;
 }
@@ -256,14 +215,9 @@ static void
 fx_free (Fx *fx)
 {
   g_clear_pointer (&fx->sync, tg_sync_free);
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  gf_spin_ms (5);   /* let cancelled requests unwind before the server goes */
-  fake_graph_free (fx->fg);
+  gf_fixture_free (fx->gf);
   g_ptr_array_unref (fx->events);
   g_clear_pointer (&fx->open_chats, g_hash_table_unref);
-  g_free (fx->me_id);
-  g_free (fx->bob_id);
   g_free (fx);
 }
 
@@ -411,7 +365,7 @@ test_inject_once (void)
   g_assert_cmpstr (e->chat_id, ==, chat);
   g_assert_cmpstr (e->msg->id, ==, mid);
   g_assert_cmpuint (e->flags, ==, TG_SYNC_MSG_NEW);
-  g_assert_cmpstr (e->msg->from_user_id, ==, fx->bob_id);
+  g_assert_cmpstr (e->msg->from_user_id, ==, BOB_ID (fx));
   g_assert_cmpstr (e->msg->from_display_name, ==, "Bob Builder");
   /* the emulator's message ids are the creation time in ms */
   g_assert_cmpint (e->msg->created / 1000, ==, g_ascii_strtoll (mid, NULL, 10));
