@@ -258,6 +258,14 @@ poll_ok (Fx *fx)
   g_assert_no_error (error);
 }
 
+/* The engine started with no saved state, and its first poll done. */
+static void
+fx_start_and_poll (Fx *fx)
+{
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
+}
+
 /* n chats with bob (one-on-one for the first, groups after), each with one message read. */
 static GPtrArray *
 make_chats (Fx *fx, guint n, gboolean with_message)
@@ -331,8 +339,7 @@ test_idle_one_request (void)
   Fx *fx = fx_new ();
   g_ptr_array_unref (make_chats (fx, 120, TRUE));
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 0);   /* everything was read */
   for (guint round = 0; round < 3; round++)
     {
@@ -356,8 +363,7 @@ test_inject_once (void)
   const char *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "<p>Hi <b>there</b></p>");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -385,8 +391,7 @@ test_burst (void)
   g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) got = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 50; i++)
     {
       const char *chat = ids->pdata[(i * 7) % 5 + 3];
@@ -442,8 +447,7 @@ test_burst_many_chats (void)
   Fx *fx = fx_new ();
   g_autoptr (GPtrArray) ids = make_chats (fx, 60, TRUE);
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 45; i++)
     fake_graph_inject_message (fx->fg, ids->pdata[i + 10], BOB, "x");
   fake_graph_clear_log (fx->fg);
@@ -463,8 +467,7 @@ test_paging_one_chat (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   gint64 last = 0;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 120; i++)
     fake_graph_inject_message (fx->fg, ids->pdata[1], BOB, "many");
   poll_ok (fx);
@@ -488,8 +491,7 @@ test_restart_offline (void)
   g_autofree char *state = NULL;
   const char *offline[3];
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_inject_message (fx->fg, ids->pdata[2], BOB, "before");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -565,8 +567,7 @@ test_first_sign_in_unread (void)
   fake_graph_inject_message (fx->fg, ids->pdata[71], BOB, "read 2");
   fake_graph_mark_read (fx->fg, ids->pdata[71]);
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 3);
   g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==,
                    strcmp (nth_event (fx, EV_MESSAGE, 0)->chat_id, ids->pdata[5]) == 0 ? unread1 : unread3);
@@ -592,8 +593,7 @@ test_edit_delete (void)
   const char *chat = ids->pdata[2], *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "first text");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -628,8 +628,7 @@ test_own_change_not_delivered (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 2, TRUE);
   const char *chat = ids->pdata[1], *mid;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, ME, "teh text");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -672,8 +671,7 @@ test_edit_older_message (void)
   const char *chat = ids->pdata[1], *old, *newer;
   guint edited = 0, news = 0;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   old = fake_graph_inject_message (fx->fg, chat, BOB, "old");
   fake_graph_inject_message (fx->fg, chat, BOB, "later");
   poll_ok (fx);
@@ -705,8 +703,7 @@ test_reactions (void)
   const char *chat = ids->pdata[0], *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "react to me");
   poll_ok (fx);
   g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
@@ -735,8 +732,7 @@ test_reactions_added_once (void)
   g_autofree char *state = NULL;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "react to me");
   poll_ok (fx);
   g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
@@ -785,8 +781,7 @@ test_rename_members (void)
   TgSyncChatChange *c;
   g_autofree char *text = NULL;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   g_assert_cmpuint (count_events (fx, EV_CHATS), ==, 1);
 
   g_assert_true (fake_graph_rename_chat (fx->fg, chat, BOB, "New name"));
@@ -830,8 +825,7 @@ test_new_and_removed_chat (void)
   Event *e;
   guint chats_at, msg_at = 0;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   chat = fake_graph_add_chat (fx->fg, "group", "Fresh", members);
   fake_graph_inject_message (fx->fg, chat, CAROL, "welcome");
   poll_ok (fx);
@@ -898,8 +892,7 @@ test_own_messages (void)
   const char *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, ids->pdata[1], ME, "from my phone");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -935,8 +928,7 @@ test_undeliver (void)
   const char *lost, *after, *elsewhere;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_inject_message (fx->fg, ids->pdata[65], BOB, "shown before");
   lost = fake_graph_inject_message (fx->fg, ids->pdata[65], BOB, "not shown");
   after = fake_graph_inject_message (fx->fg, ids->pdata[65], CAROL, "not shown either");
@@ -973,8 +965,7 @@ test_sending_holds_fetch (void)
   g_autoptr (TgMessage) sent = NULL;
   const char *chat = ids->pdata[1], *mid;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   /* real time: the 30 s guard must not run out while the test runs */
   tg_sync_set_time_scale (fx->sync, 1.0);
   messages_path = g_strdup_printf ("/v1.0/chats/%s/messages", chat);
@@ -1008,8 +999,7 @@ test_sending_guard_expires (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   const char *chat = ids->pdata[2], *mid;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   tg_sync_note_sending (fx->sync, chat);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "meanwhile");
   gf_spin_ms (100);      /* > 30 s × FAST */
@@ -1173,8 +1163,7 @@ test_stop_mid_poll (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 60, TRUE);
   PollResult r = { 0 };
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 30; i++)
     fake_graph_inject_message (fx->fg, ids->pdata[i], BOB, "pending");
   /* slow answers so that the poll is surely in flight */
@@ -1255,8 +1244,7 @@ test_network_error (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   GError *error;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_add_fault (fx->fg, NULL, "/v1.0/me/chats", FAKE_FAULT_DROP, 0, NULL, 0, 0);
   error = poll_once (fx);
   g_assert_nonnull (error);
@@ -1278,8 +1266,7 @@ test_fetch_failure_retried (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   GError *error;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_inject_message (fx->fg, ids->pdata[1], BOB, "needs a retry");
   fake_graph_add_fault (fx->fg, "GET", "/v1.0/chats/*/messages", FAKE_FAULT_STATUS, 500, NULL, 0, 0);
   error = poll_once (fx);
