@@ -139,6 +139,16 @@ sign_in_and_wait (Fixture *f)
   gf_wait_until (cond_flag, &f->done);
 }
 
+/* A device code sign-in the user has not approved yet: started, and its code shown. */
+static void
+start_unapproved_sign_in (Fixture *f, FakeGraph *fg, GCancellable *cancellable)
+{
+  fake_graph_set_device_auto_approve (fg, -1);
+  fixture_init (f, fake_graph_base_url (fg), "organizations");
+  sign_in (f, cancellable);
+  gf_wait_until (cond_flag, &f->shown);
+}
+
 static FakeGraph *
 new_fake (void)
 {
@@ -273,10 +283,7 @@ test_declined (void)
   FakeGraph *fg = new_fake ();
   Fixture f;
 
-  fake_graph_set_device_auto_approve (fg, -1);
-  fixture_init (&f, fake_graph_base_url (fg), "organizations");
-  sign_in (&f, NULL);
-  gf_wait_until (cond_flag, &f.shown);
+  start_unapproved_sign_in (&f, fg, NULL);
   g_assert_true (fake_graph_decline_device_code (fg, f.user_code));
   gf_wait_until (cond_flag, &f.done);
   g_assert_error (f.error, TG_ERROR, TG_ERROR_AUTH_DECLINED);
@@ -511,10 +518,7 @@ test_cancel_stops_polling (void)
   Fixture f;
   guint polls;
 
-  fake_graph_set_device_auto_approve (fg, -1);
-  fixture_init (&f, fake_graph_base_url (fg), "organizations");
-  sign_in (&f, cancellable);
-  gf_wait_until (cond_flag, &f.shown);
+  start_unapproved_sign_in (&f, fg, cancellable);
   gf_spin_ms (50);
   g_cancellable_cancel (cancellable);
   gf_wait_until (cond_flag, &f.done);
@@ -564,10 +568,7 @@ test_free_while_polling (void)
   FakeGraph *fg = new_fake ();
   Fixture f;
 
-  fake_graph_set_device_auto_approve (fg, -1);
-  fixture_init (&f, fake_graph_base_url (fg), "organizations");
-  sign_in (&f, NULL);
-  gf_wait_until (cond_flag, &f.shown);
+  start_unapproved_sign_in (&f, fg, NULL);
   tg_auth_free (f.auth);
   g_assert_false (f.done);
   gf_wait_until (cond_flag, &f.done);
