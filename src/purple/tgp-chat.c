@@ -1002,8 +1002,7 @@ tgp_chat_set_topic (PurpleConnection *gc, int id, const char *topic)
 void
 tgp_chat_topic_command (PurpleConversation *conv, const char *topic)
 {
-  PurpleConnection *gc = purple_conversation_get_gc (conv);
-  TgpAccount *ta = tgp_account_from_gc (gc);
+  TgpAccount *ta = tgp_account_from_conv (conv);
 
   if (ta == NULL || purple_conversation_get_type (conv) != PURPLE_CONV_TYPE_CHAT)
     return;

@@ -43,7 +43,7 @@ typedef struct {
 static TgpAccount *
 conv_account (PurpleConversation *conv, char **error)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
 
   if (ta == NULL || tgp_account_is_closed (ta) || !ta->ready)
     {

@@ -279,7 +279,7 @@ tgp_members_chat_invite (PurpleConnection *gc, int id, const char *message, cons
 gboolean
 tgp_members_invite_command (PurpleConversation *conv, const char *text, char **error)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   g_auto (GStrv) users = split_users (text);
 
   if (users[0] == NULL)
@@ -336,7 +336,7 @@ on_member_removed (GObject *source, GAsyncResult *result, gpointer data)
 gboolean
 tgp_members_kick_command (PurpleConversation *conv, const char *text, char **error)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   g_auto (GStrv) users = split_users (text);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
@@ -380,7 +380,7 @@ on_left (GObject *source, GAsyncResult *result, gpointer data)
 void
 tgp_members_leave_command (PurpleConversation *conv)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
   tg_members_leave_async (ta->refs, chat_id, ta->self_id, ta->cancellable, on_left,
@@ -438,7 +438,7 @@ on_members_listed (GObject *source, GAsyncResult *result, gpointer data)
 void
 tgp_members_list_command (PurpleConversation *conv)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
   tg_members_list_async (ta->graph, chat_id, ta->cancellable, on_members_listed,
