@@ -5,6 +5,7 @@
 
 #include "core/tg-search.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-commands.h"
 #include "purple/tgp-conv.h"
 #include "purple/tgp-message.h"
 
@@ -31,9 +32,7 @@ typedef struct {
 
 /* A search on its way, finding its conversation again afterwards. */
 typedef struct {
-  TgpAccount *ta;
-  PurpleConversationType type;
-  char *conv_name;
+  TgpConvRef conv;
   guint generation;
 } Pending;
 
@@ -182,8 +181,7 @@ show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
 static void
 pending_free (Pending *p)
 {
-  tgp_account_unref (p->ta);
-  g_free (p->conv_name);
+  tgp_conv_ref_clear (&p->conv);
   g_free (p);
 }
 
@@ -196,13 +194,13 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer data)
   PurpleConversation *conv;
   SearchState *st;
 
-  if (tgp_account_is_closed (p->ta))
+  if (tgp_account_is_closed (p->conv.ta))
     {
       pending_free (p);
       return;
     }
-  page = tg_search_messages_finish (p->ta->graph, result, &error);
-  conv = purple_find_conversation_with_account (p->type, p->conv_name, p->ta->account);
+  page = tg_search_messages_finish (p->conv.ta->graph, result, &error);
+  conv = tgp_conv_ref_get (&p->conv);
   st = conv != NULL ? purple_conversation_get_data (conv, SEARCH_DATA_KEY) : NULL;
   if (st == NULL || st->generation != p->generation)
     {
@@ -228,9 +226,7 @@ start_search (TgpAccount *ta, PurpleConversation *conv, SearchState *st)
 
   st->generation = ++last_generation;
   st->busy = TRUE;
-  p->ta = tgp_account_ref (ta);
-  p->type = purple_conversation_get_type (conv);
-  p->conv_name = g_strdup (purple_conversation_get_name (conv));
+  tgp_conv_ref_init (&p->conv, ta, conv);
   p->generation = st->generation;
   tg_search_messages_async (ta->graph, st->kql, st->chat_id, st->next_from, RESULTS_PER_PAGE,
                             ta->cancellable, on_search_done, p);
