@@ -4,19 +4,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
-
-typedef struct {
-  TgGraph *graph;
-} AllMessages;
-
-static void
-all_messages_free (gpointer p)
-{
-  AllMessages *am = p;
-
-  tg_graph_unref (am->graph);
-  g_free (am);
-}
+#include "core/tg-task.h"
 
 static int
 newest_first (gconstpointer a, gconstpointer b)
@@ -32,17 +20,11 @@ static void
 on_all_messages (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
-  AllMessages *am = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonArray *array = tg_graph_get_all_finish (am->graph, result, &error);
+  JsonArray *array = tg_task_get_all_finish (task, g_task_get_task_data (task), result);
   GPtrArray *msgs;
 
   if (array == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+    return;
   msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_message_unref);
   for (guint i = 0, n = tg_json_array_length (array); i < n; i++)
     {
@@ -59,8 +41,7 @@ on_all_messages (GObject *source, GAsyncResult *result, gpointer data)
     }
   json_array_unref (array);
   g_ptr_array_sort (msgs, newest_first);
-  g_task_return_pointer (task, msgs, (GDestroyNotify) g_ptr_array_unref);
-  g_object_unref (task);
+  tg_task_done_pointer (task, msgs, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -69,26 +50,18 @@ tg_all_messages_list_async (TgGraph *graph, const char *user_id, gint64 since, g
                             gpointer user_data)
 {
   static const char *const headers[] = { "Prefer", "include-unknown-enum-members", NULL };
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  AllMessages *am = g_new0 (AllMessages, 1);
+  GTask *task = tg_task_new_for_graph (graph, tg_all_messages_list_async, cancellable, callback,
+                                       user_data);
   g_autoptr (GString) path = g_string_new ("/users/");
   g_autoptr (GString) filter = g_string_new (NULL);
   g_autofree char *escaped_user = NULL;
 
-  g_task_set_source_tag (task, tg_all_messages_list_async);
-  am->graph = tg_graph_ref (graph);
-  g_task_set_task_data (task, am, all_messages_free);
-  if (user_id == NULL || *user_id == '\0')
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No user id given");
-      g_object_unref (task);
-      return;
-    }
+  if (tg_task_missing (task, "user id", user_id))
+    return;
   if (since > 0 && until > 0 && since >= until)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
-                               "The start of the time range is not before its end");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST,
+                        "The start of the time range is not before its end");
       return;
     }
   if (top == 0)
@@ -122,6 +95,5 @@ tg_all_messages_list_async (TgGraph *graph, const char *user_id, gint64 since, g
 GPtrArray *
 tg_all_messages_list_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }

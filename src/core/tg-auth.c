@@ -398,6 +398,18 @@ accept_tokens (TgAuth *auth, JsonObject *reply, const char *how, GError **error)
   return TRUE;
 }
 
+/* Ends the operation with the tokens of a 200 token reply (or why they are unusable). */
+static void
+complete_with_tokens (Acquire *op, JsonObject *reply, const char *how)
+{
+  GError *failure = NULL;
+
+  if (accept_tokens (op->auth, reply, how, &failure))
+    acquire_complete (op, NULL);
+  else
+    acquire_complete (op, failure);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Form POSTs                                                                                  */
 
@@ -498,10 +510,7 @@ on_poll_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
 
   if (status == 200)
     {
-      if (accept_tokens (auth, reply, "token issued for the device code", &failure))
-        acquire_complete (op, NULL);
-      else
-        acquire_complete (op, failure);
+      complete_with_tokens (op, reply, "token issued for the device code");
       return;
     }
   if (g_strcmp0 (code, "authorization_pending") == 0)
@@ -640,7 +649,6 @@ start_device_code (Acquire *op)
 static void
 on_code_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
 {
-  TgAuth *auth = op->auth;
   GError *failure = NULL;
 
   if (error != NULL)
@@ -650,10 +658,7 @@ on_code_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
     }
   if (status == 200)
     {
-      if (accept_tokens (auth, reply, "token issued for the browser sign-in", &failure))
-        acquire_complete (op, NULL);
-      else
-        acquire_complete (op, failure);
+      complete_with_tokens (op, reply, "token issued for the browser sign-in");
       return;
     }
   if (g_strcmp0 (tg_json_string (reply, "error"), "invalid_grant") == 0)
@@ -757,7 +762,6 @@ on_refresh_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
 {
   TgAuth *auth = op->auth;
   const char *code = tg_json_string (reply, "error");
-  GError *failure = NULL;
 
   if (error != NULL)
     {
@@ -766,10 +770,7 @@ on_refresh_reply (Acquire *op, guint status, JsonObject *reply, GError *error)
     }
   if (status == 200)
     {
-      if (accept_tokens (auth, reply, "token refreshed", &failure))
-        acquire_complete (op, NULL);
-      else
-        acquire_complete (op, failure);
+      complete_with_tokens (op, reply, "token refreshed");
       return;
     }
   if (g_strcmp0 (code, "invalid_grant") == 0 || g_strcmp0 (code, "interaction_required") == 0

@@ -8,6 +8,8 @@
 #include "core/tg-hosted.h"
 #include "core/tg-json.h"
 #include "core/tg-members.h"
+#include "core/tg-task.h"
+#include "core/tg-url.h"
 #include "core/tg-users.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
@@ -15,10 +17,15 @@
 char *
 tg_chats_path (const char *chat_id, const char *suffix)
 {
-  g_autofree char *escaped =
-    g_uri_escape_string (chat_id != NULL ? chat_id : "", G_URI_RESERVED_CHARS_ALLOWED_IN_PATH_ELEMENT, TRUE);
+  return tg_url_path ("/chats/", chat_id, suffix);
+}
 
-  return g_strconcat ("/chats/", escaped, suffix, NULL);
+char *
+tg_chats_message_path (const char *chat_id, const char *message_id, const char *tail)
+{
+  g_autofree char *suffix = tg_url_path ("/messages/", message_id, tail);
+
+  return tg_chats_path (chat_id, suffix);
 }
 
 char *
@@ -37,26 +44,9 @@ tg_chats_relative_link (TgGraph *graph, const char *link)
   return g_strdup (link + len);
 }
 
-static gboolean
-bad_id (const char *what, const char *value, GTask *task)
-{
-  if (value != NULL && *value != '\0')
-    return FALSE;
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No %s given", what);
-  g_object_unref (task);
-  return TRUE;
-}
-
-static GError *
-bad_response (const char *what)
-{
-  return g_error_new (TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: %s", what);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* list_my_joined */
 
-/* Tasks here have no source object (TgGraph is not a GObject): the graph travels in the data. */
 typedef struct
 {
   TgGraph *graph;
@@ -77,16 +67,11 @@ on_list_joined_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
   ListJoined *lj = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonArray *array = tg_graph_get_all_finish (lj->graph, result, &error);
+  JsonArray *array = tg_task_get_all_finish (task, lj->graph, result);
   GPtrArray *chats;
 
   if (array == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+    return;
   chats = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_chat_unref);
   for (guint i = 0, n = tg_json_array_length (array); i < n; i++)
     {
@@ -102,8 +87,7 @@ on_list_joined_cb (GObject *source, GAsyncResult *result, gpointer data)
       g_ptr_array_add (chats, chat);
     }
   json_array_unref (array);
-  g_task_return_pointer (task, chats, (GDestroyNotify) g_ptr_array_unref);
-  g_object_unref (task);
+  tg_task_done_pointer (task, chats, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -111,14 +95,13 @@ tg_chats_list_my_joined_async (TgGraph *graph, TgChatType type_filter,
                                GCancellable *cancellable, GAsyncReadyCallback callback,
                                gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   ListJoined *lj = g_new0 (ListJoined, 1);
+  GTask *task = tg_task_new (tg_chats_list_my_joined_async, lj, list_joined_free, cancellable,
+                             callback, user_data);
   g_autofree char *path = NULL;
 
-  g_task_set_source_tag (task, tg_chats_list_my_joined_async);
   lj->graph = tg_graph_ref (graph);
   lj->filter = type_filter;
-  g_task_set_task_data (task, lj, list_joined_free);
   if (type_filter != TG_CHAT_TYPE_UNKNOWN)
     path = g_strdup_printf ("/me/chats?$expand=members&$top=50&$filter=chatType%%20eq%%20'%s'",
                             tg_chat_type_to_string (type_filter));
@@ -130,8 +113,7 @@ tg_chats_list_my_joined_async (TgGraph *graph, TgChatType type_filter,
 GPtrArray *
 tg_chats_list_my_joined_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -163,14 +145,11 @@ static GTask *
 op_task (TgGraph *graph, const char *chat_id, GCancellable *cancellable,
          GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Op *op = g_new0 (Op, 1);
 
-  g_task_set_source_tag (task, tag);
   op->graph = tg_graph_ref (graph);
   op->chat_id = g_strdup (chat_id);
-  g_task_set_task_data (task, op, op_free);
-  return task;
+  return tg_task_new (tag, op, op_free, cancellable, callback, user_data);
 }
 
 /* Finishes a send and returns its JSON object body, or NULL after returning the error. */
@@ -178,24 +157,8 @@ static JsonNode *
 op_take_node (GTask *task, GAsyncResult *result)
 {
   Op *op = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonNode *node = tg_graph_send_finish (op->graph, result, NULL, &error);
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return NULL;
-    }
-  if (tg_json_node_object (node) == NULL)
-    {
-      if (node != NULL)
-        json_node_unref (node);
-      g_task_return_error (task, bad_response ("expected a JSON object"));
-      g_object_unref (task);
-      return NULL;
-    }
-  return node;
+  return tg_task_send_finish_object (task, op->graph, result);
 }
 
 static void
@@ -209,10 +172,9 @@ on_chat_answer (GObject *source, GAsyncResult *result, gpointer data)
     return;
   chat = tg_chat_new_from_json (tg_json_node_object (node));
   if (chat == NULL)
-    g_task_return_error (task, bad_response ("a chat without id"));
+    tg_task_fail_bad_response (task, "a chat without id");
   else
-    g_task_return_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
-  g_object_unref (task);
+    tg_task_done_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
 }
 
 void
@@ -222,7 +184,7 @@ tg_chats_get_chat_async (TgGraph *graph, const char *chat_id, GCancellable *canc
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data, tg_chats_get_chat_async);
   g_autofree char *path = NULL;
 
-  if (bad_id ("chat id", chat_id, task))
+  if (tg_task_missing (task, "chat id", chat_id))
     return;
   path = tg_chats_path (chat_id, "?$expand=members");
   tg_graph_send_async (graph, tg_call_new ("GET", path), cancellable, on_chat_answer, task);
@@ -231,8 +193,7 @@ tg_chats_get_chat_async (TgGraph *graph, const char *chat_id, GCancellable *canc
 TgChat *
 tg_chats_get_chat_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 static void
@@ -247,10 +208,9 @@ on_message_answer (GObject *source, GAsyncResult *result, gpointer data)
     return;
   msg = tg_message_new_from_json (tg_json_node_object (node), op->chat_id);
   if (msg == NULL)
-    g_task_return_error (task, bad_response ("a message without id"));
+    tg_task_fail_bad_response (task, "a message without id");
   else
-    g_task_return_pointer (task, msg, (GDestroyNotify) tg_message_unref);
-  g_object_unref (task);
+    tg_task_done_pointer (task, msg, (GDestroyNotify) tg_message_unref);
 }
 
 void
@@ -260,14 +220,12 @@ tg_chats_get_message_async (TgGraph *graph, const char *chat_id, const char *mes
 {
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
                          tg_chats_get_message_async);
-  g_autofree char *suffix = NULL, *escaped = NULL, *path = NULL;
+  g_autofree char *path = NULL;
   TgCall *call;
 
-  if (bad_id ("chat id", chat_id, task) || bad_id ("message id", message_id, task))
+  if (tg_task_missing (task, "chat id", chat_id) || tg_task_missing (task, "message id", message_id))
     return;
-  escaped = g_uri_escape_string (message_id, G_URI_RESERVED_CHARS_ALLOWED_IN_PATH_ELEMENT, TRUE);
-  suffix = g_strconcat ("/messages/", escaped, NULL);
-  path = tg_chats_path (chat_id, suffix);
+  path = tg_chats_message_path (chat_id, message_id, NULL);
   call = tg_call_new ("GET", path);
   tg_call_add_header (call, "Prefer", PREFER_UNKNOWN_ENUMS);
   tg_graph_send_async (graph, call, cancellable, on_message_answer, task);
@@ -276,8 +234,7 @@ tg_chats_get_message_async (TgGraph *graph, const char *chat_id, const char *mes
 TgMessage *
 tg_chats_get_message_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 JsonNode *
@@ -330,12 +287,11 @@ tg_chats_send_message_with_images_async (TgGraph *graph, const char *chat_id,
   g_autofree char *path = NULL;
   TgCall *call;
 
-  if (bad_id ("chat id", chat_id, task))
+  if (tg_task_missing (task, "chat id", chat_id))
     return;
   if (content == NULL || *content == '\0')
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "Cannot send an empty message");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "Cannot send an empty message");
       return;
     }
   body = tg_chats_message_body (content, is_html || hosted != NULL, mentions);
@@ -351,8 +307,7 @@ tg_chats_send_message_with_images_async (TgGraph *graph, const char *chat_id,
 TgMessage *
 tg_chats_send_message_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -392,25 +347,19 @@ on_list_messages (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
   ListMessages *lm = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (lm->graph, result, NULL, &error);
+  g_autoptr (JsonNode) node = NULL;
   JsonObject *obj;
   JsonArray *value;
   GPtrArray *msgs;
   const char *next;
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (!tg_task_send_finish (task, lm->graph, result, &node))
+    return;
   obj = tg_json_node_object (node);
   value = tg_json_array (obj, "value");
   if (value == NULL)
     {
-      g_task_return_error (task, bad_response ("not a collection (no value array)"));
-      g_object_unref (task);
+      tg_task_fail_bad_response (task, "not a collection (no value array)");
       return;
     }
   msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_message_unref);
@@ -430,8 +379,7 @@ on_list_messages (GObject *source, GAsyncResult *result, gpointer data)
   g_ptr_array_sort (msgs, compare_created);
   next = tg_json_string (obj, "@odata.nextLink");
   lm->next_link = next != NULL && *next != '\0' ? g_strdup (next) : NULL;
-  g_task_return_pointer (task, msgs, (GDestroyNotify) g_ptr_array_unref);
-  g_object_unref (task);
+  tg_task_done_pointer (task, msgs, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -439,17 +387,16 @@ tg_chats_list_messages_async (TgGraph *graph, const char *chat_id, const char *n
                               guint top, gboolean include_system, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   ListMessages *lm = g_new0 (ListMessages, 1);
+  GTask *task = tg_task_new (tg_chats_list_messages_async, lm, list_messages_free, cancellable,
+                             callback, user_data);
   g_autofree char *path = NULL;
   TgCall *call;
 
-  g_task_set_source_tag (task, tg_chats_list_messages_async);
   lm->graph = tg_graph_ref (graph);
   lm->chat_id = g_strdup (chat_id);
   lm->include_system = include_system;
-  g_task_set_task_data (task, lm, list_messages_free);
-  if (bad_id ("chat id", chat_id, task))
+  if (tg_task_missing (task, "chat id", chat_id))
     return;
   if (next_link != NULL && *next_link != '\0')
     path = g_strdup (next_link);
@@ -471,10 +418,8 @@ GPtrArray *
 tg_chats_list_messages_finish (TgGraph *graph, GAsyncResult *result, char **next_link_out,
                                GError **error)
 {
-  GPtrArray *msgs;
+  GPtrArray *msgs = tg_task_finish_pointer (result, error);
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  msgs = g_task_propagate_pointer (G_TASK (result), error);
   if (next_link_out != NULL)
     {
       ListMessages *lm = g_task_get_task_data (G_TASK (result));
@@ -486,12 +431,6 @@ tg_chats_list_messages_finish (TgGraph *graph, GAsyncResult *result, char **next
 
 /* ------------------------------------------------------------------------------------------ */
 /* create_one_on_one */
-
-static gboolean
-same_id (const char *a, const char *b)
-{
-  return a != NULL && b != NULL && g_ascii_strcasecmp (a, b) == 0;
-}
 
 static void
 on_chat_created (GObject *source, GAsyncResult *result, gpointer data)
@@ -506,8 +445,7 @@ on_chat_created (GObject *source, GAsyncResult *result, gpointer data)
   chat = tg_chat_new_from_json (tg_json_node_object (node));
   if (chat == NULL)
     {
-      g_task_return_error (task, bad_response ("the new chat has no id"));
-      g_object_unref (task);
+      tg_task_fail_bad_response (task, "the new chat has no id");
       return;
     }
   /* Never hand out some other chat as "the chat with X": the answer must be a one-on-one chat
@@ -517,12 +455,10 @@ on_chat_created (GObject *source, GAsyncResult *result, gpointer data)
        tg_chat_find_member (chat, op->user->id) == NULL))
     {
       tg_chat_unref (chat);
-      g_task_return_error (task, bad_response ("the created chat is not a one-on-one chat with the recipient"));
-      g_object_unref (task);
+      tg_task_fail_bad_response (task, "the created chat is not a one-on-one chat with the recipient");
       return;
     }
-  g_task_return_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
-  g_object_unref (task);
+  tg_task_done_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
 }
 
 static void
@@ -533,11 +469,10 @@ post_one_on_one (GTask *task)
   g_autoptr (JsonNode) body = NULL;
   TgCall *call;
 
-  if (same_id (op->user->id, op->me_id))
+  if (tg_id_equal (op->user->id, op->me_id))
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
-                               "There is no one-on-one chat with yourself (%s)", op->recipient);
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "There is no one-on-one chat with yourself (%s)",
+                        op->recipient);
       return;
     }
   json_builder_begin_object (b);
@@ -566,8 +501,7 @@ on_recipient (GObject *source, GAsyncResult *result, gpointer data)
   op->user = tg_users_get_finish (op->graph, result, &error);
   if (op->user == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   post_one_on_one (task);
@@ -595,8 +529,7 @@ on_me (GObject *source, GAsyncResult *result, gpointer data)
   id = tg_json_string (tg_json_node_object (node), "id");
   if (id == NULL)
     {
-      g_task_return_error (task, bad_response ("/me has no id"));
-      g_object_unref (task);
+      tg_task_fail_bad_response (task, "/me has no id");
       return;
     }
   op->me_id = g_strdup (id);
@@ -612,15 +545,9 @@ tg_chats_create_one_on_one_async (TgGraph *graph, const char *me_id, const char 
                          tg_chats_create_one_on_one_async);
   Op *op = g_task_get_task_data (task);
 
-  if (bad_id ("user", recipient, task))
+  op->recipient = g_strstrip (g_strdup (recipient != NULL ? recipient : ""));
+  if (tg_task_missing (task, "user", op->recipient))
     return;
-  op->recipient = g_strstrip (g_strdup (recipient));
-  if (*op->recipient == '\0')
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No user given");
-      g_object_unref (task);
-      return;
-    }
   if (me_id != NULL && *me_id != '\0')
     {
       op->me_id = g_strdup (me_id);
@@ -634,8 +561,7 @@ tg_chats_create_one_on_one_async (TgGraph *graph, const char *me_id, const char 
 TgChat *
 tg_chats_create_one_on_one_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -649,23 +575,17 @@ on_topic_updated (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
   Op *op = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (op->graph, result, NULL, &error);
+  g_autoptr (JsonNode) node = NULL;
   TgChat *chat;
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (!tg_task_send_finish (task, op->graph, result, &node))
+    return;
   /* 200 + the chat (Graph), or an empty 2xx: both are success. */
   chat = tg_chat_new_from_json (tg_json_node_object (node));
   if (chat != NULL)
-    g_task_return_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
+    tg_task_done_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
   else
-    g_task_return_pointer (task, &no_chat_body, NULL);
-  g_object_unref (task);
+    tg_task_done_pointer (task, &no_chat_body, NULL);
 }
 
 void
@@ -675,25 +595,18 @@ tg_chats_update_topic_async (TgGraph *graph, const char *chat_id, const char *to
 {
   GTask *task = op_task (graph, chat_id, cancellable, callback, user_data,
                          tg_chats_update_topic_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *path = NULL;
   TgCall *call;
 
-  if (bad_id ("chat id", chat_id, task))
+  if (tg_task_missing (task, "chat id", chat_id))
     return;
   if (topic == NULL)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No topic given");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "No topic given");
       return;
     }
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "topic");
-  json_builder_add_string_value (b, topic);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  body = tg_json_new_string_object ("topic", topic);
   path = tg_chats_path (chat_id, "");
   call = tg_call_new ("PATCH", path);
   tg_call_set_json_body (call, body);

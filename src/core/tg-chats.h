@@ -81,6 +81,8 @@ JsonNode *tg_chats_message_body (const char *content, gboolean is_html, JsonArra
 /* Helpers shared with the sync engine. */
 /* "/chats/<escaped id>" + suffix (newly allocated). */
 char *tg_chats_path (const char *chat_id, const char *suffix);
+/* "/chats/<escaped id>/messages/<escaped message id>" + tail (may be NULL; newly allocated). */
+char *tg_chats_message_path (const char *chat_id, const char *message_id, const char *tail);
 /* A nextLink made relative to the graph's base URL (for $batch), or NULL when it is not under
  * the base URL. */
 char *tg_chats_relative_link (TgGraph *graph, const char *link);

@@ -262,3 +262,15 @@ tg_json_array_length (JsonArray *array)
 {
   return array != NULL ? json_array_get_length (array) : 0;
 }
+
+JsonNode *
+tg_json_new_string_object (const char *member, const char *value)
+{
+  JsonObject *obj = json_object_new ();
+  JsonNode *node = json_node_alloc ();
+
+  json_object_set_string_member (obj, member, value);
+  json_node_init_object (node, obj);
+  json_object_unref (obj);
+  return node;
+}

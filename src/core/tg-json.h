@@ -33,4 +33,7 @@ JsonObject *tg_json_array_object (JsonArray *array, guint i);
 const char *tg_json_array_string (JsonArray *array, guint i);
 guint tg_json_array_length (JsonArray *array);             /* 0 for NULL */
 
+/* A new {"member": "value"} object node (request bodies of one field). */
+JsonNode *tg_json_new_string_object (const char *member, const char *value);
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-task.h"
 
 /* Graph's conversationMember.roles: "owner" only for owners, "guest" for in-tenant guests, and
  * "a basic member shouldn't have any values specified". Sending ["owner"] for everyone (the
@@ -51,22 +52,6 @@ tg_members_build_member (JsonBuilder *b, const char *user_id, const char *const 
   json_builder_end_object (b);
 }
 
-static gboolean
-same_id (const char *a, const char *b)
-{
-  return a != NULL && b != NULL && g_ascii_strcasecmp (a, b) == 0;
-}
-
-static gboolean
-bad_arg (GTask *task, const char *what, const char *value)
-{
-  if (value != NULL && *value != '\0')
-    return FALSE;
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No %s given", what);
-  g_object_unref (task);
-  return TRUE;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* One operation's state (tasks have no source object: TgGraph is not a GObject)               */
 
@@ -109,14 +94,11 @@ static GTask *
 op_task (TgRefs *refs, const char *chat_id, GCancellable *cancellable,
          GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Op *op = g_new0 (Op, 1);
 
-  g_task_set_source_tag (task, tag);
   op->refs = tg_refs_ref (refs);
   op->chat_id = g_strdup (chat_id);
-  g_task_set_task_data (task, op, op_free);
-  return task;
+  return tg_task_new (tag, op, op_free, cancellable, callback, user_data);
 }
 
 static TgGraph *
@@ -130,20 +112,8 @@ static gboolean
 op_send_finish (GTask *task, GAsyncResult *result, JsonNode **node_out)
 {
   Op *op = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonNode *node = tg_graph_send_finish (op_graph (op), result, NULL, &error);
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return FALSE;
-    }
-  if (node_out != NULL)
-    *node_out = node;
-  else if (node != NULL)
-    json_node_unref (node);
-  return TRUE;
+  return tg_task_send_finish (task, op_graph (op), result, node_out);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -163,12 +133,10 @@ on_group_created (GObject *source, GAsyncResult *result, gpointer data)
     {
       if (chat != NULL)
         tg_chat_unref (chat);
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                               "Bad response: the new chat is not a group chat");
+      tg_task_fail_bad_response (task, "the new chat is not a group chat");
     }
   else
-    g_task_return_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
-  g_object_unref (task);
+    tg_task_done_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
 }
 
 static void
@@ -181,9 +149,7 @@ post_group_chat (GTask *task)
 
   if (op->users->len == 0)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
-                               "A group chat needs at least one other member");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "A group chat needs at least one other member");
       return;
     }
   json_builder_begin_object (b);
@@ -224,13 +190,12 @@ on_member_resolved (GObject *source, GAsyncResult *result, gpointer data)
 
   if (user == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   for (guint i = 0; i < op->users->len && !dup; i++)
-    dup = same_id (((TgUser *) g_ptr_array_index (op->users, i))->id, user->id);
-  if (dup || same_id (user->id, op->me_id))
+    dup = tg_id_equal (((TgUser *) g_ptr_array_index (op->users, i))->id, user->id);
+  if (dup || tg_id_equal (user->id, op->me_id))
     tg_user_free (user);     /* listed twice, or the caller (who is in anyway) */
   else
     g_ptr_array_add (op->users, user);
@@ -262,7 +227,7 @@ tg_members_create_group_chat_async (TgRefs *refs, const char *me_id, const char 
                          tg_members_create_group_chat_async);
   Op *op = g_task_get_task_data (task);
 
-  if (bad_arg (task, "signed-in user", me_id))
+  if (tg_task_missing (task, "signed-in user", me_id))
     return;
   op->me_id = g_strdup (me_id);
   op->topic = topic != NULL ? g_strstrip (g_strdup (topic)) : NULL;
@@ -274,8 +239,7 @@ tg_members_create_group_chat_async (TgRefs *refs, const char *me_id, const char 
 TgChat *
 tg_members_create_group_chat_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -300,30 +264,23 @@ static void
 on_members_listed (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
-  TgGraph *graph = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonArray *array = tg_graph_get_all_finish (graph, result, &error);
+  JsonArray *array = tg_task_get_all_finish (task, g_task_get_task_data (task), result);
 
   if (array == NULL)
-    g_task_return_error (task, error);
-  else
-    {
-      g_task_return_pointer (task, members_from_json (array), (GDestroyNotify) g_ptr_array_unref);
-      json_array_unref (array);
-    }
-  g_object_unref (task);
+    return;
+  tg_task_done_pointer (task, members_from_json (array), (GDestroyNotify) g_ptr_array_unref);
+  json_array_unref (array);
 }
 
 void
 tg_members_list_async (TgGraph *graph, const char *chat_id, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = tg_task_new_for_graph (graph, tg_members_list_async, cancellable, callback,
+                                       user_data);
   g_autofree char *path = NULL;
 
-  g_task_set_source_tag (task, tg_members_list_async);
-  g_task_set_task_data (task, tg_graph_ref (graph), (GDestroyNotify) tg_graph_unref);
-  if (bad_arg (task, "chat id", chat_id))
+  if (tg_task_missing (task, "chat id", chat_id))
     return;
   path = tg_chats_path (chat_id, "/members");
   tg_graph_get_all_async (graph, path, 0, NULL, cancellable, on_members_listed, task);
@@ -332,8 +289,7 @@ tg_members_list_async (TgGraph *graph, const char *chat_id, GCancellable *cancel
 GPtrArray *
 tg_members_list_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -347,8 +303,7 @@ on_member_added (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!op_send_finish (task, result, NULL))
     return;
-  g_task_return_pointer (task, g_steal_pointer (&op->user), (GDestroyNotify) tg_user_free);
-  g_object_unref (task);
+  tg_task_done_pointer (task, g_steal_pointer (&op->user), (GDestroyNotify) tg_user_free);
 }
 
 static void
@@ -365,8 +320,7 @@ on_invitee (GObject *source, GAsyncResult *result, gpointer data)
   op->user = tg_refs_resolve_user_finish (op->refs, result, &error);
   if (op->user == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   /* The whole history is shared, as Teams offers by default when someone is added. */
@@ -385,7 +339,7 @@ tg_members_add_async (TgRefs *refs, const char *chat_id, const char *user_ref,
 {
   GTask *task = op_task (refs, chat_id, cancellable, callback, user_data, tg_members_add_async);
 
-  if (bad_arg (task, "chat id", chat_id) || bad_arg (task, "user", user_ref))
+  if (tg_task_missing (task, "chat id", chat_id) || tg_task_missing (task, "user", user_ref))
     return;
   tg_refs_resolve_user_async (refs, user_ref, cancellable, on_invitee, task);
 }
@@ -393,8 +347,7 @@ tg_members_add_async (TgRefs *refs, const char *chat_id, const char *user_ref,
 TgUser *
 tg_members_add_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -408,8 +361,7 @@ on_member_removed (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!op_send_finish (task, result, NULL))
     return;
-  g_task_return_pointer (task, g_steal_pointer (&op->member), (GDestroyNotify) tg_member_free);
-  g_object_unref (task);
+  tg_task_done_pointer (task, g_steal_pointer (&op->member), (GDestroyNotify) tg_member_free);
 }
 
 static void
@@ -420,9 +372,8 @@ delete_member (GTask *task, const TgMember *member)
 
   if (member->id == NULL || *member->id == '\0')
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                               "Bad response: the member %s has no membership id", op->user_ref);
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_RESPONSE, "Bad response: the member %s has no membership id",
+                        op->user_ref);
       return;
     }
   op->member = tg_member_copy (member);
@@ -442,7 +393,7 @@ find_member (GPtrArray *members, const char *ref, const TgUser *user)
 
       if (tg_member_matches (m, ref))
         return m;
-      if (user != NULL && (same_id (m->user_id, user->id) || tg_member_matches (m, user->mail)
+      if (user != NULL && (tg_id_equal (m->user_id, user->id) || tg_member_matches (m, user->mail)
                            || tg_member_matches (m, user->user_principal_name)))
         return m;
     }
@@ -454,9 +405,7 @@ not_a_member (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
 
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "%s is not a member of this chat",
-                           op->user_ref);
-  g_object_unref (task);
+  tg_task_fail_new (task, TG_ERROR_NOT_FOUND, "%s is not a member of this chat", op->user_ref);
 }
 
 static void
@@ -470,8 +419,7 @@ on_leaver_resolved (GObject *source, GAsyncResult *result, gpointer data)
   op->user = tg_refs_resolve_user_finish (op->refs, result, &error);
   if (op->user == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   m = find_member (op->members, op->user_ref, op->user);
@@ -492,8 +440,7 @@ on_members_for_remove (GObject *source, GAsyncResult *result, gpointer data)
   op->members = tg_members_list_finish (result, &error);
   if (op->members == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   m = find_member (op->members, op->user_ref, tg_refs_cached_user (op->refs, op->user_ref));
@@ -515,7 +462,7 @@ tg_members_remove_async (TgRefs *refs, const char *chat_id, const char *user_ref
   GTask *task = op_task (refs, chat_id, cancellable, callback, user_data, tg_members_remove_async);
   Op *op = g_task_get_task_data (task);
 
-  if (bad_arg (task, "chat id", chat_id) || bad_arg (task, "user", user_ref))
+  if (tg_task_missing (task, "chat id", chat_id) || tg_task_missing (task, "user", user_ref))
     return;
   op->user_ref = g_strstrip (g_strdup (user_ref));
   tg_members_list_async (op_graph (op), chat_id, cancellable, on_members_for_remove, task);
@@ -524,8 +471,7 @@ tg_members_remove_async (TgRefs *refs, const char *chat_id, const char *user_ref
 TgMember *
 tg_members_remove_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 static void
@@ -538,17 +484,15 @@ on_left (GObject *source, GAsyncResult *result, gpointer data)
   if (m == NULL && g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
     {
       g_clear_error (&error);
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND,
-                               "You are not a member of this chat");
+      tg_task_fail_new (task, TG_ERROR_NOT_FOUND, "You are not a member of this chat");
     }
   else if (m == NULL)
-    g_task_return_error (task, error);
+    tg_task_fail (task, error);
   else
     {
       tg_member_free (m);
-      g_task_return_boolean (task, TRUE);
+      tg_task_done_boolean (task);
     }
-  g_object_unref (task);
 }
 
 void
@@ -556,10 +500,9 @@ tg_members_leave_async (TgRefs *refs, const char *chat_id, const char *me_id,
                         GCancellable *cancellable, GAsyncReadyCallback callback,
                         gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = tg_task_new (tg_members_leave_async, NULL, NULL, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, tg_members_leave_async);
-  if (bad_arg (task, "signed-in user", me_id))
+  if (tg_task_missing (task, "signed-in user", me_id))
     return;
   tg_members_remove_async (refs, chat_id, me_id, cancellable, on_left, task);
 }
@@ -567,6 +510,5 @@ tg_members_leave_async (TgRefs *refs, const char *chat_id, const char *me_id,
 gboolean
 tg_members_leave_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return tg_task_finish_boolean (result, error);
 }

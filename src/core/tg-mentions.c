@@ -7,6 +7,7 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-markup.h"
+#include "core/tg-task.h"
 
 #define GUID_LEN 36
 
@@ -372,8 +373,7 @@ prepare_return (GTask *task)
 
   if (pr->cancelled != NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&pr->cancelled));
-      g_object_unref (task);
+      tg_task_fail (task, g_steal_pointer (&pr->cancelled));
       return;
     }
   out = g_new0 (TgMentionsPrepared, 1);
@@ -393,8 +393,7 @@ prepare_return (GTask *task)
   g_ptr_array_add (pr->unresolved, NULL);
   out->unresolved = (char **) g_ptr_array_free (g_steal_pointer (&pr->unresolved), FALSE);
   pr->unresolved = g_ptr_array_new_with_free_func (g_free);
-  g_task_return_pointer (task, out, (GDestroyNotify) tg_mentions_prepared_free);
-  g_object_unref (task);
+  tg_task_done_pointer (task, out, (GDestroyNotify) tg_mentions_prepared_free);
 }
 
 typedef struct {
@@ -432,17 +431,16 @@ tg_mentions_prepare_async (TgRefs *refs, const char *chat_id, gboolean group_cha
                            const char *content, gboolean is_html, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Prepare *pr = g_new0 (Prepare, 1);
+  GTask *task = tg_task_new (tg_mentions_prepare_async, pr, prepare_free, cancellable, callback,
+                             user_data);
   g_autoptr (GHashTable) asked = NULL;
 
-  g_task_set_source_tag (task, tg_mentions_prepare_async);
   pr->refs = tg_refs_ref (refs);
   pr->chat_id = g_strdup (chat_id);
   pr->content = g_strdup (content != NULL ? content : "");
   pr->is_html = is_html;
   pr->unresolved = g_ptr_array_new_with_free_func (g_free);
-  g_task_set_task_data (task, pr, prepare_free);
   if (strchr (pr->content, '@') == NULL)
     {
       prepare_return (task);   /* nothing that could be a mention: no work, no request */
@@ -453,8 +451,7 @@ tg_mentions_prepare_async (TgRefs *refs, const char *chat_id, gboolean group_cha
   pr->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tg_user_free);
   if (!group_chat && tokens_have_everyone (pr->tokens))
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, TG_MENTIONS_EVERYONE_REFUSED);
       return;
     }
   asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -492,8 +489,7 @@ tg_mentions_prepare_async (TgRefs *refs, const char *chat_id, gboolean group_cha
 TgMentionsPrepared *
 tg_mentions_prepare_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -527,10 +523,9 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   TgMessage *msg = tg_chats_send_message_finish (tg_refs_graph (s->refs), result, &error);
 
   if (msg == NULL)
-    g_task_return_error (task, error);
+    tg_task_fail (task, error);
   else
-    g_task_return_pointer (task, msg, (GDestroyNotify) tg_message_unref);
-  g_object_unref (task);
+    tg_task_done_pointer (task, msg, (GDestroyNotify) tg_message_unref);
 }
 
 static void
@@ -543,8 +538,7 @@ on_prepared (GObject *source, GAsyncResult *result, gpointer data)
 
   if (p == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   s->unresolved = g_steal_pointer (&p->unresolved);
@@ -560,14 +554,13 @@ tg_mentions_send_async (TgRefs *refs, const char *chat_id, gboolean group_chat,
                         GCancellable *cancellable, GAsyncReadyCallback callback,
                         gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Send *s = g_new0 (Send, 1);
+  GTask *task = tg_task_new (tg_mentions_send_async, s, send_free, cancellable, callback,
+                             user_data);
 
-  g_task_set_source_tag (task, tg_mentions_send_async);
   s->refs = tg_refs_ref (refs);
   s->chat_id = g_strdup (chat_id);
   s->images = images != NULL ? g_ptr_array_ref (images) : NULL;
-  g_task_set_task_data (task, s, send_free);
   tg_mentions_prepare_async (refs, chat_id, group_chat, content, is_html, cancellable,
                              on_prepared, task);
 }

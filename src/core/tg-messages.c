@@ -7,6 +7,8 @@
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-task.h"
+#include "core/tg-url.h"
 
 #define PREFER_UNKNOWN_ENUMS "include-unknown-enum-members"
 /* Graph wants its own absolute URL in @odata.bind, whatever our base URL is. */
@@ -40,45 +42,16 @@ op_task (TgGraph *graph, const char *chat_id, const char *message_id, gboolean n
          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
          gpointer tag)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Op *op = g_new0 (Op, 1);
+  GTask *task = tg_task_new (tag, op, op_free, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, tag);
   op->graph = tg_graph_ref (graph);
   op->chat_id = g_strdup (chat_id);
   op->message_id = g_strdup (message_id);
-  g_task_set_task_data (task, op, op_free);
-  if (chat_id == NULL || *chat_id == '\0' || (needs_message && (message_id == NULL || *message_id == '\0')))
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No %s given",
-                               chat_id == NULL || *chat_id == '\0' ? "chat id" : "message id");
-      g_object_unref (task);
-      return NULL;
-    }
+  if (tg_task_missing (task, "chat id", chat_id)
+      || (needs_message && tg_task_missing (task, "message id", message_id)))
+    return NULL;
   return task;
-}
-
-static char *
-escape (const char *s)
-{
-  return g_uri_escape_string (s, G_URI_RESERVED_CHARS_ALLOWED_IN_PATH_ELEMENT, TRUE);
-}
-
-/* "/chats/{c}/messages/{m}" + tail, both ids escaped. */
-static char *
-message_path (const char *chat_id, const char *message_id, const char *tail)
-{
-  g_autofree char *m = escape (message_id);
-  g_autofree char *suffix = g_strconcat ("/messages/", m, tail, NULL);
-
-  return tg_chats_path (chat_id, suffix);
-}
-
-static gboolean
-finish_boolean (GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* The answer of a call whose success has no body that matters (204, or 201 + object). */
@@ -94,18 +67,16 @@ on_empty_answer (GObject *source, GAsyncResult *result, gpointer data)
     {
       if (op->forbidden_text != NULL && g_error_matches (error, TG_ERROR, TG_ERROR_FORBIDDEN))
         {
-          g_task_return_new_error (task, TG_ERROR, TG_ERROR_FORBIDDEN, "%s", op->forbidden_text);
           g_error_free (error);
+          tg_task_fail_new (task, TG_ERROR_FORBIDDEN, "%s", op->forbidden_text);
         }
       else
-        g_task_return_error (task, error);
-      g_object_unref (task);
+        tg_task_fail (task, error);
       return;
     }
   if (g_task_get_source_tag (task) == tg_messages_pin_async)
     op->pin_id = g_strdup (tg_json_string (tg_json_node_object (node), "id"));
-  g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  tg_task_done_boolean (task);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -117,29 +88,24 @@ tg_messages_soft_delete_async (TgGraph *graph, const char *me_id, const char *ch
 {
   GTask *task = op_task (graph, chat_id, message_id, TRUE, cancellable, callback, user_data,
                          tg_messages_soft_delete_async);
-  g_autofree char *me = NULL, *chat_path = NULL, *path = NULL;
+  g_autofree char *chat_path = NULL, *path = NULL;
   Op *op;
 
   if (task == NULL)
     return;
   op = g_task_get_task_data (task);
-  if (me_id == NULL || *me_id == '\0')
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No user id given");
-      g_object_unref (task);
-      return;
-    }
+  if (tg_task_missing (task, "user id", me_id))
+    return;
   op->forbidden_text = "You can only delete your own messages";
-  me = escape (me_id);
-  chat_path = message_path (chat_id, message_id, "/softDelete");
-  path = g_strconcat ("/users/", me, chat_path, NULL);
+  chat_path = tg_chats_message_path (chat_id, message_id, "/softDelete");
+  path = tg_url_path ("/users/", me_id, chat_path);
   tg_graph_send_async (graph, tg_call_new ("POST", path), cancellable, on_empty_answer, task);
 }
 
 gboolean
 tg_messages_soft_delete_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (result, error);
+  return tg_task_finish_boolean (result, error);
 }
 
 void
@@ -157,14 +123,12 @@ tg_messages_edit_async (TgGraph *graph, const char *chat_id, const char *message
     return;
   if (content == NULL || strspn (content, " \t\r\n") == strlen (content))
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
-                               "A message cannot be edited to nothing");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "A message cannot be edited to nothing");
       return;
     }
   ((Op *) g_task_get_task_data (task))->forbidden_text = "You can only edit your own messages";
   body = tg_chats_message_body (content, is_html, NULL);
-  path = message_path (chat_id, message_id, "");
+  path = tg_chats_message_path (chat_id, message_id, "");
   call = tg_call_new ("PATCH", path);
   tg_call_set_json_body (call, body);
   tg_graph_send_async (graph, call, cancellable, on_empty_answer, task);
@@ -173,7 +137,7 @@ tg_messages_edit_async (TgGraph *graph, const char *chat_id, const char *message
 gboolean
 tg_messages_edit_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (result, error);
+  return tg_task_finish_boolean (result, error);
 }
 
 void
@@ -183,7 +147,6 @@ tg_messages_set_reaction_async (TgGraph *graph, const char *chat_id, const char 
 {
   GTask *task = op_task (graph, chat_id, message_id, TRUE, cancellable, callback, user_data,
                          tg_messages_set_reaction_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *path = NULL;
   TgCall *call;
@@ -192,17 +155,11 @@ tg_messages_set_reaction_async (TgGraph *graph, const char *chat_id, const char 
     return;
   if (reaction == NULL || *reaction == '\0' || !g_utf8_validate (reaction, -1, NULL))
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No reaction given");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "No reaction given");
       return;
     }
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "reactionType");
-  json_builder_add_string_value (b, reaction);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
-  path = message_path (chat_id, message_id, "/setReaction");
+  body = tg_json_new_string_object ("reactionType", reaction);
+  path = tg_chats_message_path (chat_id, message_id, "/setReaction");
   call = tg_call_new ("POST", path);
   tg_call_set_json_body (call, body);
   /* Setting the same reaction twice changes nothing: safe to replay. */
@@ -213,7 +170,7 @@ tg_messages_set_reaction_async (TgGraph *graph, const char *chat_id, const char 
 gboolean
 tg_messages_set_reaction_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (result, error);
+  return tg_task_finish_boolean (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -266,16 +223,11 @@ static GPtrArray *
 finish_pins (GTask *task, GAsyncResult *result)
 {
   Op *op = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonArray *array = tg_graph_get_all_finish (op->graph, result, &error);
+  JsonArray *array = tg_task_get_all_finish (task, op->graph, result);
   GPtrArray *pins;
 
   if (array == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return NULL;
-    }
+    return NULL;
   pins = parse_pins (array, op->chat_id);
   json_array_unref (array);
   return pins;
@@ -289,8 +241,7 @@ on_pins_listed (GObject *source, GAsyncResult *result, gpointer data)
 
   if (pins == NULL)
     return;
-  g_task_return_pointer (task, pins, (GDestroyNotify) g_ptr_array_unref);
-  g_object_unref (task);
+  tg_task_done_pointer (task, pins, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -307,8 +258,7 @@ tg_messages_list_pinned_async (TgGraph *graph, const char *chat_id, GCancellable
 GPtrArray *
 tg_messages_list_pinned_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 void
@@ -318,21 +268,15 @@ tg_messages_pin_async (TgGraph *graph, const char *chat_id, const char *message_
 {
   GTask *task = op_task (graph, chat_id, message_id, TRUE, cancellable, callback, user_data,
                          tg_messages_pin_async);
-  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *bind_path = NULL, *bind = NULL, *path = NULL;
   TgCall *call;
 
   if (task == NULL)
     return;
-  bind_path = message_path (chat_id, message_id, "");
+  bind_path = tg_chats_message_path (chat_id, message_id, "");
   bind = g_strconcat (GRAPH_BIND_BASE, bind_path, NULL);
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "message@odata.bind");
-  json_builder_add_string_value (b, bind);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  body = tg_json_new_string_object ("message@odata.bind", bind);
   path = tg_chats_path (chat_id, "/pinnedMessages");
   call = tg_call_new ("POST", path);
   tg_call_set_json_body (call, body);
@@ -342,7 +286,7 @@ tg_messages_pin_async (TgGraph *graph, const char *chat_id, const char *message_
 gboolean
 tg_messages_pin_finish (TgGraph *graph, GAsyncResult *result, char **pin_id_out, GError **error)
 {
-  gboolean ok = finish_boolean (result, error);
+  gboolean ok = tg_task_finish_boolean (result, error);
 
   if (pin_id_out != NULL)
     {
@@ -359,7 +303,7 @@ on_pins_for_unpin (GObject *source, GAsyncResult *result, gpointer data)
   GTask *task = data;
   Op *op = g_task_get_task_data (task);
   g_autoptr (GPtrArray) pins = finish_pins (task, result);
-  g_autofree char *escaped = NULL, *suffix = NULL, *path = NULL;
+  g_autofree char *suffix = NULL, *path = NULL;
   const TgPinnedMessage *found = NULL;
 
   if (pins == NULL)
@@ -373,13 +317,11 @@ on_pins_for_unpin (GObject *source, GAsyncResult *result, gpointer data)
     }
   if (found == NULL)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "That message is not pinned");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_NOT_FOUND, "That message is not pinned");
       return;
     }
   /* The pin's own id, never the message id. */
-  escaped = escape (found->id);
-  suffix = g_strconcat ("/pinnedMessages/", escaped, NULL);
+  suffix = tg_url_path ("/pinnedMessages/", found->id, NULL);
   path = tg_chats_path (op->chat_id, suffix);
   tg_graph_send_async (op->graph, tg_call_new ("DELETE", path), g_task_get_cancellable (task),
                        on_empty_answer, task);
@@ -400,5 +342,5 @@ tg_messages_unpin_async (TgGraph *graph, const char *chat_id, const char *messag
 gboolean
 tg_messages_unpin_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (result, error);
+  return tg_task_finish_boolean (result, error);
 }

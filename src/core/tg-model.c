@@ -268,6 +268,12 @@ tg_member_free (TgMember *m)
 }
 
 gboolean
+tg_id_equal (const char *a, const char *b)
+{
+  return a != NULL && b != NULL && g_ascii_strcasecmp (a, b) == 0;
+}
+
+gboolean
 tg_member_has_role (const TgMember *m, const char *role)
 {
   if (m == NULL || role == NULL || m->roles == NULL)
@@ -283,7 +289,7 @@ tg_member_matches (const TgMember *m, const char *ref)
 {
   if (m == NULL || ref == NULL || *ref == '\0')
     return FALSE;
-  if (m->user_id != NULL && g_ascii_strcasecmp (m->user_id, ref) == 0)
+  if (tg_id_equal (m->user_id, ref))
     return TRUE;
   return m->email != NULL && g_ascii_strcasecmp (m->email, ref) == 0;
 }
@@ -1096,7 +1102,7 @@ tg_chat_other_member (const TgChat *chat, const char *me_id)
     {
       TgMember *m = g_ptr_array_index (chat->members, i);
 
-      if (m->user_id == NULL || (me_id != NULL && g_ascii_strcasecmp (m->user_id, me_id) == 0))
+      if (m->user_id == NULL || tg_id_equal (m->user_id, me_id))
         continue;
       return m;
     }
@@ -1118,7 +1124,7 @@ tg_chat_title (const TgChat *chat, const char *me_id)
       TgMember *m = g_ptr_array_index (chat->members, i);
       const char *name = m->display_name != NULL ? m->display_name : m->email;
 
-      if (me_id != NULL && m->user_id != NULL && g_ascii_strcasecmp (m->user_id, me_id) == 0)
+      if (tg_id_equal (m->user_id, me_id))
         continue;
       if (name == NULL)
         continue;

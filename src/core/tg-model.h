@@ -27,6 +27,9 @@ char *tg_time_format (gint64 usec);
 
 /* ---- users and members ---- */
 
+/* TRUE when both are set and name the same AAD object (ids are GUIDs: case does not matter). */
+gboolean tg_id_equal (const char *a, const char *b);
+
 typedef struct {
   char *id;                 /* AAD object id */
   char *display_name;

@@ -3,65 +3,39 @@
 
 #include "tg-error.h"
 #include "tg-json.h"
-
-/* Tasks have no source object (TgGraph is not a GObject): the graph travels in the data. */
-static GTask *
-photo_task (TgGraph *graph, GCancellable *cancellable, GAsyncReadyCallback callback,
-            gpointer user_data, gpointer tag)
-{
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  g_task_set_task_data (task, tg_graph_ref (graph), (GDestroyNotify) tg_graph_unref);
-  return task;
-}
-
-static gboolean
-no_user (GTask *task, const char *user_id)
-{
-  if (user_id != NULL && *user_id != '\0')
-    return FALSE;
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No user id given");
-  g_object_unref (task);
-  return TRUE;
-}
+#include "tg-task.h"
+#include "tg-url.h"
 
 char *
 tg_photos_user_path (const char *user_id, const char *suffix)
 {
-  g_autofree char *escaped =
-    g_uri_escape_string (user_id != NULL ? user_id : "", G_URI_RESERVED_CHARS_ALLOWED_IN_PATH_ELEMENT, TRUE);
-
-  return g_strconcat ("/users/", escaped, suffix, NULL);
+  return tg_url_path ("/users/", user_id, suffix);
 }
 
 static void
 on_etag (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (g_task_get_task_data (task), result, NULL,
-                                                    &error);
+  g_autoptr (JsonNode) node = NULL;
   JsonObject *obj;
 
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else if ((obj = tg_json_node_object (node)) == NULL)
-    g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                             "Bad response: the photo metadata is not a JSON object");
+  if (!tg_task_send_finish (task, g_task_get_task_data (task), result, &node))
+    return;
+  if ((obj = tg_json_node_object (node)) == NULL)
+    tg_task_fail_bad_response (task, "the photo metadata is not a JSON object");
   else
-    g_task_return_pointer (task, g_strdup (tg_json_string (obj, "@odata.mediaEtag")), g_free);
-  g_object_unref (task);
+    tg_task_done_pointer (task, g_strdup (tg_json_string (obj, "@odata.mediaEtag")), g_free);
 }
 
 void
 tg_photos_get_etag_async (TgGraph *graph, const char *user_id, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = photo_task (graph, cancellable, callback, user_data, tg_photos_get_etag_async);
+  GTask *task = tg_task_new_for_graph (graph, tg_photos_get_etag_async, cancellable, callback,
+                                       user_data);
   g_autofree char *path = NULL;
 
-  if (no_user (task, user_id))
+  if (tg_task_missing (task, "user id", user_id))
     return;
   path = tg_photos_user_path (user_id, "/photo");
   tg_graph_send_async (graph, tg_call_new ("GET", path), cancellable, on_etag, task);
@@ -70,8 +44,7 @@ tg_photos_get_etag_async (TgGraph *graph, const char *user_id, GCancellable *can
 char *
 tg_photos_get_etag_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 typedef struct {
@@ -97,13 +70,12 @@ on_photo (GObject *source, GAsyncResult *result, gpointer data)
                                               &error);
 
   if (bytes == NULL)
-    g_task_return_error (task, error);
+    tg_task_fail (task, error);
   else if (g_bytes_get_size (bytes) == 0)
     {
       g_bytes_unref (bytes);
       g_free (content_type);
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                               "Bad response: an empty photo");
+      tg_task_fail_bad_response (task, "an empty photo");
     }
   else
     {
@@ -111,20 +83,20 @@ on_photo (GObject *source, GAsyncResult *result, gpointer data)
 
       p->bytes = bytes;
       p->content_type = content_type;
-      g_task_return_pointer (task, p, (GDestroyNotify) photo_free);
+      tg_task_done_pointer (task, p, (GDestroyNotify) photo_free);
     }
-  g_object_unref (task);
 }
 
 void
 tg_photos_get_async (TgGraph *graph, const char *user_id, guint size, GCancellable *cancellable,
                      GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = photo_task (graph, cancellable, callback, user_data, tg_photos_get_async);
+  GTask *task = tg_task_new_for_graph (graph, tg_photos_get_async, cancellable, callback,
+                                       user_data);
   g_autofree char *suffix = NULL;
   g_autofree char *path = NULL;
 
-  if (no_user (task, user_id))
+  if (tg_task_missing (task, "user id", user_id))
     return;
   if (size == 0)
     size = TG_PHOTOS_ICON_SIZE;

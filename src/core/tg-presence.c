@@ -6,6 +6,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-task.h"
 
 void
 tg_presence_free (TgPresence *presence)
@@ -165,8 +166,7 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer data)
     chunk = tg_presence_parse (node, &error);
   if (error != NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   g_ptr_array_extend_and_steal (gp->presences, chunk);
@@ -184,9 +184,8 @@ send_next_chunk (GTask *task)
 
   if (gp->next >= gp->ids->len)
     {
-      g_task_return_pointer (task, g_ptr_array_ref (gp->presences),
-                             (GDestroyNotify) g_ptr_array_unref);
-      g_object_unref (task);
+      tg_task_done_pointer (task, g_ptr_array_ref (gp->presences),
+                            (GDestroyNotify) g_ptr_array_unref);
       return;
     }
   end = MIN (gp->next + TG_PRESENCE_MAX_IDS, gp->ids->len);
@@ -211,15 +210,14 @@ tg_presence_get_async (TgGraph *graph, const char *const *ids, guint n_ids,
                        GCancellable *cancellable, GAsyncReadyCallback callback,
                        gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   GetPresences *gp = g_new0 (GetPresences, 1);
+  GTask *task = tg_task_new (tg_presence_get_async, gp, get_presences_free, cancellable, callback,
+                             user_data);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  g_task_set_source_tag (task, tg_presence_get_async);
   gp->graph = tg_graph_ref (graph);
   gp->ids = g_ptr_array_new_with_free_func (g_free);
   gp->presences = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_presence_free);
-  g_task_set_task_data (task, gp, get_presences_free);
   for (guint i = 0; ids != NULL && i < n_ids; i++)
     {
       if (ids[i] == NULL || *ids[i] == '\0' || !g_hash_table_add (seen, (gpointer) ids[i]))
@@ -232,8 +230,7 @@ tg_presence_get_async (TgGraph *graph, const char *const *ids, guint n_ids,
 GPtrArray *
 tg_presence_get_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -243,18 +240,10 @@ static void
 on_preferred_set (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
-  TgGraph *graph = g_task_get_task_data (task);
-  GError *error = NULL;
-  JsonNode *node = tg_graph_send_finish (graph, result, NULL, &error);
 
   /* Graph answers 200 with no body; whatever body comes is of no use. */
-  if (node != NULL)
-    json_node_unref (node);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  if (tg_task_send_finish (task, g_task_get_task_data (task), result, NULL))
+    tg_task_done_boolean (task);
 }
 
 void
@@ -263,18 +252,15 @@ tg_presence_set_preferred_async (TgGraph *graph, const char *availability,
                                  GCancellable *cancellable, GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = tg_task_new_for_graph (graph, tg_presence_set_preferred_async, cancellable,
+                                       callback, user_data);
   g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) body = NULL;
   TgCall *call;
 
-  g_task_set_source_tag (task, tg_presence_set_preferred_async);
-  g_task_set_task_data (task, tg_graph_ref (graph), (GDestroyNotify) tg_graph_unref);
   if (availability == NULL || *availability == '\0' || activity == NULL || *activity == '\0')
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST,
-                               "No availability or activity given");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "No availability or activity given");
       return;
     }
   b = json_builder_new ();
@@ -300,6 +286,5 @@ tg_presence_set_preferred_async (TgGraph *graph, const char *availability,
 gboolean
 tg_presence_set_preferred_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return tg_task_finish_boolean (result, error);
 }

@@ -8,6 +8,7 @@
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-users.h"
+#include "core/tg-task.h"
 
 struct _TgRefs {
   gatomicrefcount ref;
@@ -117,28 +118,26 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer data)
   TgUser *user = tg_users_get_finish (r->refs->graph, result, &error);
 
   if (user == NULL)
-    g_task_return_error (task, error);
-  else
     {
-      cache_user (r->refs, r->ref, user);
-      g_task_return_pointer (task, user, (GDestroyNotify) tg_user_free);
+      tg_task_fail (task, error);
+      return;
     }
-  g_object_unref (task);
+  cache_user (r->refs, r->ref, user);
+  tg_task_done_pointer (task, user, (GDestroyNotify) tg_user_free);
 }
 
 void
 tg_refs_resolve_user_async (TgRefs *refs, const char *ref, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = tg_task_new (tg_refs_resolve_user_async, NULL, NULL, cancellable, callback,
+                             user_data);
   const TgUser *cached = tg_refs_cached_user (refs, ref);
   Resolve *r;
 
-  g_task_set_source_tag (task, tg_refs_resolve_user_async);
   if (cached != NULL)
     {
-      g_task_return_pointer (task, tg_user_copy (cached), (GDestroyNotify) tg_user_free);
-      g_object_unref (task);
+      tg_task_done_pointer (task, tg_user_copy (cached), (GDestroyNotify) tg_user_free);
       return;
     }
   r = g_new0 (Resolve, 1);
@@ -151,8 +150,7 @@ tg_refs_resolve_user_async (TgRefs *refs, const char *ref, GCancellable *cancell
 TgUser *
 tg_refs_resolve_user_finish (TgRefs *refs, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -247,11 +245,10 @@ on_chat_by_id (GObject *source, GAsyncResult *result, gpointer data)
           g_clear_error (&error);
           error = g_error_new (TG_ERROR, TG_ERROR_NOT_FOUND, "No Teams chat %s", cr->ref);
         }
-      g_task_return_error (task, error);
+      tg_task_fail (task, error);
     }
   else
-    g_task_return_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
-  g_object_unref (task);
+    tg_task_done_pointer (task, chat, (GDestroyNotify) tg_chat_unref);
 }
 
 static void
@@ -265,37 +262,30 @@ on_chats_for_topic (GObject *source, GAsyncResult *result, gpointer data)
 
   if (chats == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   matches = tg_refs_match_topic (chats, cr->ref);
   error = tg_refs_topic_error (cr->ref, matches);
   if (error != NULL)
-    g_task_return_error (task, error);
+    tg_task_fail (task, error);
   else
-    g_task_return_pointer (task, tg_chat_ref (g_ptr_array_index (matches, 0)),
-                           (GDestroyNotify) tg_chat_unref);
-  g_object_unref (task);
+    tg_task_done_pointer (task, tg_chat_ref (g_ptr_array_index (matches, 0)),
+                          (GDestroyNotify) tg_chat_unref);
 }
 
 void
 tg_refs_resolve_chat_async (TgGraph *graph, const char *ref, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   ChatRef *cr = g_new0 (ChatRef, 1);
+  GTask *task = tg_task_new (tg_refs_resolve_chat_async, cr, chat_ref_free, cancellable, callback,
+                             user_data);
 
-  g_task_set_source_tag (task, tg_refs_resolve_chat_async);
   cr->graph = tg_graph_ref (graph);
   cr->ref = g_strstrip (g_strdup (ref != NULL ? ref : ""));
-  g_task_set_task_data (task, cr, chat_ref_free);
-  if (*cr->ref == '\0')
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No chat given");
-      g_object_unref (task);
-      return;
-    }
+  if (tg_task_missing (task, "chat", cr->ref))
+    return;
   if (tg_refs_is_chat_id (cr->ref))
     tg_chats_get_chat_async (graph, cr->ref, cancellable, on_chat_by_id, task);
   else
@@ -306,6 +296,5 @@ tg_refs_resolve_chat_async (TgGraph *graph, const char *ref, GCancellable *cance
 TgChat *
 tg_refs_resolve_chat_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }

@@ -9,6 +9,7 @@
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-markup.h"
+#include "core/tg-task.h"
 
 #define DEFAULT_MAX_HITS 10
 
@@ -479,24 +480,17 @@ on_search_page (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
   Search *s = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (s->graph, result, NULL, &error);
+  g_autoptr (JsonNode) node = NULL;
   JsonArray *value, *hits;
   JsonObject *container;
   guint n;
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (!tg_task_send_finish (task, s->graph, result, &node))
+    return;
   value = tg_json_array (tg_json_node_object (node), "value");
   if (value == NULL)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                               "Bad response: a search answer without value");
-      g_object_unref (task);
+      tg_task_fail_bad_response (task, "a search answer without value");
       return;
     }
   /* One request, one entity type: one response with one container (Graph leaves out "hits"
@@ -548,10 +542,10 @@ tg_search_messages_async (TgGraph *graph, const char *kql, const char *chat_id, 
                           guint max_hits, GCancellable *cancellable, GAsyncReadyCallback callback,
                           gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Search *s = g_new0 (Search, 1);
+  GTask *task = tg_task_new (tg_search_messages_async, s, search_free, cancellable, callback,
+                             user_data);
 
-  g_task_set_source_tag (task, tg_search_messages_async);
   s->graph = tg_graph_ref (graph);
   s->kql = g_strdup (kql);
   s->chat_id = chat_id != NULL && *chat_id != '\0' ? g_strdup (chat_id) : NULL;
@@ -561,11 +555,9 @@ tg_search_messages_async (TgGraph *graph, const char *kql, const char *chat_id, 
   s->page->hits = g_ptr_array_new_with_free_func ((GDestroyNotify) hit_free);
   s->page->next_from = from;
   s->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_task_set_task_data (task, s, search_free);
   if (kql == NULL || *kql == '\0')
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "Nothing to search for");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "Nothing to search for");
       return;
     }
   post_search (task);
@@ -574,6 +566,5 @@ tg_search_messages_async (TgGraph *graph, const char *kql, const char *chat_id, 
 TgSearchPage *
 tg_search_messages_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }

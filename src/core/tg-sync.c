@@ -285,7 +285,7 @@ scaled_us (TgSync *sync, gint64 us)
 static gboolean
 is_me (TgSync *sync, const char *user_id)
 {
-  return user_id != NULL && sync->me_id != NULL && g_ascii_strcasecmp (user_id, sync->me_id) == 0;
+  return tg_id_equal (user_id, sync->me_id);
 }
 
 /* FNV-1a over a string, continuing from h. */

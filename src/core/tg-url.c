@@ -112,3 +112,12 @@ tg_url_join (const char *base, const char *path)
     return g_strndup (base, base_len);
   return g_strdup_printf ("%.*s/%s", (int) base_len, base, path);
 }
+
+char *
+tg_url_path (const char *prefix, const char *segment, const char *suffix)
+{
+  g_autofree char *escaped =
+    g_uri_escape_string (segment != NULL ? segment : "", G_URI_RESERVED_CHARS_ALLOWED_IN_PATH_ELEMENT, TRUE);
+
+  return g_strconcat (prefix, escaped, suffix, NULL);
+}

@@ -19,4 +19,8 @@ gboolean tg_url_host_is_loopback (const char *host);
  * `path` (http:// or https://) is returned as is. */
 char *tg_url_join (const char *base, const char *path);
 
+/* prefix + `segment` escaped as one path element (NULL as "") + suffix (may be NULL), e.g.
+ * ("/chats/", "19:a/b@thread.v2", "/messages") → "/chats/19:a%2Fb@thread.v2/messages". */
+char *tg_url_path (const char *prefix, const char *segment, const char *suffix);
+
 G_END_DECLS

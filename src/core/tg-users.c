@@ -6,6 +6,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-task.h"
 
 typedef struct {
   TgGraph *graph;
@@ -28,8 +29,7 @@ static void send_get_user (GTask *task);
 static void
 return_not_found (GTask *task, const char *ref)
 {
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_NOT_FOUND, "No such user: %s", ref);
-  g_object_unref (task);
+  tg_task_fail_new (task, TG_ERROR_NOT_FOUND, "No such user: %s", ref);
 }
 
 /* Several users with one mail address: the error names each of them. */
@@ -49,10 +49,9 @@ return_ambiguous (GTask *task, const char *ref, JsonArray *users)
                               name != NULL ? name : "?", upn != NULL ? upn : "?",
                               id != NULL ? id : "?");
     }
-  g_task_return_new_error (task, TG_ERROR, TG_ERROR_AMBIGUOUS,
-                           "Several users have the address %s: %s", ref, list->str);
+  tg_task_fail_new (task, TG_ERROR_AMBIGUOUS, "Several users have the address %s: %s", ref,
+                    list->str);
   g_string_free (list, TRUE);
-  g_object_unref (task);
 }
 
 static void
@@ -84,8 +83,7 @@ on_user (GObject *source, GAsyncResult *result, gpointer data)
           return_not_found (task, gu->ref);
           return;
         }
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      tg_task_fail (task, error);
       return;
     }
   obj = tg_json_node_object (node);
@@ -106,8 +104,7 @@ on_user (GObject *source, GAsyncResult *result, gpointer data)
       return_not_found (task, gu->ref);
       return;
     }
-  g_task_return_pointer (task, user, (GDestroyNotify) tg_user_free);
-  g_object_unref (task);
+  tg_task_done_pointer (task, user, (GDestroyNotify) tg_user_free);
 }
 
 char *
@@ -147,19 +144,14 @@ void
 tg_users_get_async (TgGraph *graph, const char *ref, GCancellable *cancellable,
                     GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   GetUser *gu = g_new0 (GetUser, 1);
+  GTask *task = tg_task_new (tg_users_get_async, gu, get_user_free, cancellable, callback,
+                             user_data);
 
-  g_task_set_source_tag (task, tg_users_get_async);
   gu->graph = tg_graph_ref (graph);
   gu->ref = g_strstrip (g_strdup (ref != NULL ? ref : ""));
-  g_task_set_task_data (task, gu, get_user_free);
-  if (*gu->ref == '\0')
-    {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "No user given");
-      g_object_unref (task);
-      return;
-    }
+  if (tg_task_missing (task, "user", gu->ref))
+    return;
   /* Something no user can be called (it would change the request's path): no request. */
   if (strpbrk (gu->ref, "/?#\\") != NULL)
     {
@@ -172,8 +164,7 @@ tg_users_get_async (TgGraph *graph, const char *ref, GCancellable *cancellable,
 TgUser *
 tg_users_get_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -207,24 +198,16 @@ static void
 on_search (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
-  TgGraph *graph = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr (JsonNode) node = tg_graph_send_finish (graph, result, NULL, &error);
+  g_autoptr (JsonNode) node = NULL;
   JsonArray *value;
   GPtrArray *users;
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (!tg_task_send_finish (task, g_task_get_task_data (task), result, &node))
+    return;
   value = tg_json_array (tg_json_node_object (node), "value");
   if (value == NULL)
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                               "Bad response: users without a value array");
-      g_object_unref (task);
+      tg_task_fail_bad_response (task, "users without a value array");
       return;
     }
   users = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_user_free);
@@ -235,25 +218,22 @@ on_search (GObject *source, GAsyncResult *result, gpointer data)
       if (user != NULL)
         g_ptr_array_add (users, user);
     }
-  g_task_return_pointer (task, users, (GDestroyNotify) g_ptr_array_unref);
-  g_object_unref (task);
+  tg_task_done_pointer (task, users, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
 tg_users_search_async (TgGraph *graph, const char *text, guint max, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = tg_task_new_for_graph (graph, tg_users_search_async, cancellable, callback,
+                                       user_data);
   g_autofree char *trimmed = g_strstrip (g_strdup (text != NULL ? text : ""));
   g_autofree char *expression = NULL, *escaped = NULL, *path = NULL;
   TgCall *call;
 
-  g_task_set_source_tag (task, tg_users_search_async);
-  g_task_set_task_data (task, tg_graph_ref (graph), (GDestroyNotify) tg_graph_unref);
   if (*trimmed == '\0')
     {
-      g_task_return_new_error (task, TG_ERROR, TG_ERROR_BAD_REQUEST, "Nothing to search for");
-      g_object_unref (task);
+      tg_task_fail_new (task, TG_ERROR_BAD_REQUEST, "Nothing to search for");
       return;
     }
   if (max == 0)
@@ -270,6 +250,5 @@ tg_users_search_async (TgGraph *graph, const char *text, guint max, GCancellable
 GPtrArray *
 tg_users_search_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return tg_task_finish_pointer (result, error);
 }

@@ -70,6 +70,12 @@ tgp_account_from_gc (PurpleConnection *gc)
   return tgp_account_is_closed (ta) ? NULL : ta;
 }
 
+TgpAccount *
+tgp_account_from_conv (PurpleConversation *conv)
+{
+  return conv != NULL ? tgp_account_from_gc (purple_conversation_get_gc (conv)) : NULL;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                      */
 

@@ -101,6 +101,8 @@ gboolean tgp_account_is_closed (TgpAccount *ta);
 
 /* The account of a connection (NULL for NULL or a closed connection). */
 TgpAccount *tgp_account_from_gc (PurpleConnection *gc);
+/* The account of a conversation's connection (NULL likewise, and for NULL). */
+TgpAccount *tgp_account_from_conv (PurpleConversation *conv);
 
 /* prpl login / close. */
 void tgp_account_login (PurpleAccount *account);

@@ -21,6 +21,7 @@
 #include "core/tg-refs.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-commands.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
@@ -192,17 +193,6 @@ known_chat (TgpAccount *ta, PurpleConversation *conv, const char *chat_id)
   return chat;
 }
 
-/* A member's participant name: lower-case e-mail/UPN, else the user id. Newly allocated. */
-static char *
-member_name (const TgMember *m)
-{
-  if (m->email != NULL && *m->email != '\0')
-    return g_utf8_strdown (m->email, -1);
-  if (m->user_id != NULL && *m->user_id != '\0')
-    return g_ascii_strdown (m->user_id, -1);
-  return NULL;
-}
-
 static PurpleConvChatBuddyFlags
 member_flags (const TgMember *m)
 {
@@ -220,7 +210,7 @@ self_name (TgpAccount *ta, const TgChat *chat)
 
         if (m->user_id != NULL && g_ascii_strcasecmp (m->user_id, ta->self_id) == 0)
           {
-            char *name = member_name (m);
+            char *name = tgp_message_member_name (m);
 
             if (name != NULL)
               return name;
@@ -231,22 +221,6 @@ self_name (TgpAccount *ta, const TgChat *chat)
   if (ta->self_upn != NULL)
     return g_utf8_strdown (ta->self_upn, -1);
   return g_utf8_strdown (purple_account_get_username (ta->account), -1);
-}
-
-static void
-conv_write_system (PurpleConversation *conv, const char *text, PurpleMessageFlags extra)
-{
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
-
-  purple_conversation_write (conv, NULL, escaped, PURPLE_MESSAGE_SYSTEM | extra, time (NULL));
-}
-
-static void
-conv_write_error (PurpleConversation *conv, const char *text)
-{
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
-
-  purple_conversation_write (conv, NULL, escaped, PURPLE_MESSAGE_ERROR, time (NULL));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -277,7 +251,7 @@ update_participants (TgpAccount *ta, PurpleConversation *conv, GPtrArray *member
   for (guint i = 0; i < members->len; i++)
     {
       TgMember *m = g_ptr_array_index (members, i);
-      char *name = member_name (m);
+      char *name = tgp_message_member_name (m);
 
       if (name != NULL)
         g_hash_table_replace (wanted, name, m);
@@ -493,9 +467,9 @@ void
 tgp_chat_write_notice (PurpleConversation *conv, const char *text, gboolean error)
 {
   if (error)
-    conv_write_error (conv, text);
+    tgp_conv_write_plain (conv, PURPLE_MESSAGE_ERROR, text);
   else
-    conv_write_system (conv, text, PURPLE_MESSAGE_NO_LOG);
+    tgp_conv_feedback (conv, FALSE, "%s", text);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -581,7 +555,7 @@ tgp_chat_on_chat_removed (TgpAccount *ta, const char *chat_id)
   conv = find_conv (ta, chat_id);
   if (!conv_is_joined (conv))
     return;
-  conv_write_system (conv, "You are no longer a member of this chat.", 0);
+  tgp_conv_write_plain (conv, PURPLE_MESSAGE_SYSTEM, "You are no longer a member of this chat.");
   serv_got_chat_left (ta->gc, purple_conv_chat_get_id (PURPLE_CONV_CHAT (conv)));
 }
 
@@ -626,7 +600,7 @@ tgp_chat_get_cb_alias (PurpleConnection *gc, int id, const char *who)
   for (guint i = 0; i < members->len; i++)
     {
       const TgMember *m = g_ptr_array_index (members, i);
-      g_autofree char *name = member_name (m);
+      g_autofree char *name = tgp_message_member_name (m);
 
       if (name != NULL && g_strcmp0 (name, who) == 0 && m->display_name != NULL
           && *m->display_name != '\0')
@@ -885,18 +859,13 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
   if (!conv_is_joined (conv))
     goto out;
   for (guint i = 0; unresolved[i] != NULL; i++)
-    {
-      g_autofree char *line = g_strdup_printf ("Not mentioned (%s): sent as plain text.",
-                                               unresolved[i]);
-
-      conv_write_system (conv, line, PURPLE_MESSAGE_NO_LOG);
-    }
+    tgp_conv_feedback (conv, FALSE, "Not mentioned (%s): sent as plain text.", unresolved[i]);
   if (msg == NULL)
     {
       g_autofree char *plain = purple_markup_strip_html (send->typed);
       g_autofree char *line = g_strdup_printf ("Message not sent (%s): %s", error->message, plain);
 
-      conv_write_error (conv, line);
+      tgp_conv_write_plain (conv, PURPLE_MESSAGE_ERROR, line);
       goto out;
     }
   if (own_message_first_time (conv, msg->id))
@@ -984,7 +953,7 @@ on_topic_set (GObject *source, GAsyncResult *result, gpointer data)
     {
       g_autofree char *line = g_strdup_printf ("Could not set the topic: %s", error->message);
 
-      conv_write_error (conv, line);
+      tgp_conv_write_plain (conv, PURPLE_MESSAGE_ERROR, line);
       goto out;
     }
   if (chat != NULL && chat->members_known)
@@ -1033,8 +1002,7 @@ tgp_chat_set_topic (PurpleConnection *gc, int id, const char *topic)
 void
 tgp_chat_topic_command (PurpleConversation *conv, const char *topic)
 {
-  PurpleConnection *gc = purple_conversation_get_gc (conv);
-  TgpAccount *ta = tgp_account_from_gc (gc);
+  TgpAccount *ta = tgp_account_from_conv (conv);
 
   if (ta == NULL || purple_conversation_get_type (conv) != PURPLE_CONV_TYPE_CHAT)
     return;
@@ -1054,7 +1022,7 @@ tgp_chat_topic_command (PurpleConversation *conv, const char *topic)
       line = g_strdup_printf ("Topic: %s", current);
     else
       line = g_strdup ("This chat has no topic. Set one with /topic <text>.");
-    conv_write_system (conv, line, PURPLE_MESSAGE_NO_LOG);
+    tgp_conv_feedback (conv, FALSE, "%s", line);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "core/tg-chats.h"
 #include "purple/tgp-account.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-members.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-search.h"
@@ -42,7 +43,7 @@ typedef struct {
 static TgpAccount *
 conv_account (PurpleConversation *conv, char **error)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
 
   if (ta == NULL || tgp_account_is_closed (ta) || !ta->ready)
     {
@@ -221,9 +222,8 @@ on_history_page (GObject *source, GAsyncResult *result, gpointer data)
   if (page == NULL)
     {
       g_autofree char *line = g_strdup_printf ("Could not read the history: %s", error->message);
-      g_autofree char *escaped = g_markup_escape_text (line, -1);
 
-      purple_conversation_write (conv, NULL, escaped, PURPLE_MESSAGE_ERROR, time (NULL));
+      tgp_conv_write_plain (conv, PURPLE_MESSAGE_ERROR, line);
       history_free (h);
       return;
     }
@@ -323,27 +323,29 @@ plain_arg (char **args)
   return arg != NULL ? g_strstrip (purple_markup_strip_html (arg)) : g_strdup ("");
 }
 
+/* /invite and /kick: `command` with the argument as plain text. */
 static PurpleCmdRet
-cmd_invite (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+run_with_plain_arg (PurpleConversation *conv, char **args, char **error,
+                    gboolean (*command) (PurpleConversation *conv, const char *arg, char **error))
 {
-  g_autofree char *users = NULL;
+  g_autofree char *arg = NULL;
 
   if (conv_account (conv, error) == NULL)
     return PURPLE_CMD_RET_FAILED;
-  users = plain_arg (args);
-  return tgp_members_invite_command (conv, users, error) ? PURPLE_CMD_RET_OK
-                                                         : PURPLE_CMD_RET_FAILED;
+  arg = plain_arg (args);
+  return command (conv, arg, error) ? PURPLE_CMD_RET_OK : PURPLE_CMD_RET_FAILED;
+}
+
+static PurpleCmdRet
+cmd_invite (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
+{
+  return run_with_plain_arg (conv, args, error, tgp_members_invite_command);
 }
 
 static PurpleCmdRet
 cmd_kick (PurpleConversation *conv, const char *cmd, char **args, char **error, void *data)
 {
-  g_autofree char *user = NULL;
-
-  if (conv_account (conv, error) == NULL)
-    return PURPLE_CMD_RET_FAILED;
-  user = plain_arg (args);
-  return tgp_members_kick_command (conv, user, error) ? PURPLE_CMD_RET_OK : PURPLE_CMD_RET_FAILED;
+  return run_with_plain_arg (conv, args, error, tgp_members_kick_command);
 }
 
 static PurpleCmdRet
@@ -447,12 +449,7 @@ tgp_commands_run_typed (PurpleConversation *conv, const char *message)
   g_autofree char *error = NULL;
 
   if (!purple_conversation_do_command (conv, plain + 1, message + 1, &error) && error != NULL)
-    {
-      g_autofree char *esc = g_markup_escape_text (error, -1);
-
-      purple_conversation_write (conv, NULL, esc, PURPLE_MESSAGE_ERROR | PURPLE_MESSAGE_NO_LOG,
-                                 time (NULL));
-    }
+    tgp_conv_feedback (conv, TRUE, "%s", error);
 }
 
 void

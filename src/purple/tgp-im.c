@@ -10,6 +10,7 @@
 #include "core/tg-markup.h"
 #include "purple/tgp-blist.h"
 #include "purple/tgp-commands.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-images.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
@@ -303,14 +304,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
     return;
   msg = tg_mentions_send_finish (result, &unresolved, &error);
   for (guint i = 0; unresolved[i] != NULL; i++)
-    {
-      g_autofree char *line = g_strdup_printf ("Not mentioned (%s): sent as plain text.",
-                                               unresolved[i]);
-      g_autofree char *esc = g_markup_escape_text (line, -1);
-
-      purple_conversation_write (im_conv (ta, req->who, TRUE), NULL, esc,
-                                 PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
-    }
+    tgp_conv_feedback (im_conv (ta, req->who, TRUE), FALSE,
+                       "Not mentioned (%s): sent as plain text.", unresolved[i]);
   ob = outbox_get (ta, req->who);
   tg_sync_note_sent (tgp_sync_get (ta), req->chat_id, msg != NULL ? msg->id : NULL,
                      msg != NULL ? msg->etag : NULL);

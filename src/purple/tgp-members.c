@@ -7,6 +7,7 @@
 #include "core/tg-members.h"
 #include "purple/tgp-account.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-sync.h"
 
 #define DBG "teams-graph"
@@ -278,7 +279,7 @@ tgp_members_chat_invite (PurpleConnection *gc, int id, const char *message, cons
 gboolean
 tgp_members_invite_command (PurpleConversation *conv, const char *text, char **error)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   g_auto (GStrv) users = split_users (text);
 
   if (users[0] == NULL)
@@ -335,7 +336,7 @@ on_member_removed (GObject *source, GAsyncResult *result, gpointer data)
 gboolean
 tgp_members_kick_command (PurpleConversation *conv, const char *text, char **error)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   g_auto (GStrv) users = split_users (text);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
@@ -379,7 +380,7 @@ on_left (GObject *source, GAsyncResult *result, gpointer data)
 void
 tgp_members_leave_command (PurpleConversation *conv)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
   tg_members_leave_async (ta->refs, chat_id, ta->self_id, ta->cancellable, on_left,
@@ -430,22 +431,14 @@ on_members_listed (GObject *source, GAsyncResult *result, gpointer data)
 
       g_string_append_printf (text, "\n%s — %s", label, role_label (m));
     }
-  {
-    g_autofree char *escaped = g_markup_escape_text (text->str, -1);
-    g_autofree char *html = NULL;
-    g_auto (GStrv) lines = g_strsplit (escaped, "\n", -1);
-
-    html = g_strjoinv ("<br>", lines);
-    purple_conversation_write (conv, NULL, html, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
-                               time (NULL));
-  }
+  tgp_conv_write_lines (conv, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, text->str);
   g_string_free (text, TRUE);
 }
 
 void
 tgp_members_list_command (PurpleConversation *conv)
 {
-  TgpAccount *ta = tgp_account_from_gc (purple_conversation_get_gc (conv));
+  TgpAccount *ta = tgp_account_from_conv (conv);
   const char *chat_id = tgp_chat_conv_chat_id (conv);
 
   tg_members_list_async (ta->graph, chat_id, ta->cancellable, on_members_listed,

@@ -190,8 +190,8 @@ tgp_message_render (TgpAccount *ta, const TgMessage *msg, TgSyncMessageFlags fla
 
 /* ------------------------------------------------------------------------------------------ */
 
-static char *
-member_name (const TgMember *m)
+char *
+tgp_message_member_name (const TgMember *m)
 {
   if (m->email != NULL && *m->email != '\0')
     return g_utf8_strdown (m->email, -1);
@@ -212,12 +212,12 @@ tgp_message_sender_name (TgpAccount *ta, const TgChat *chat, const TgMessage *ms
       if (chat != NULL)
         {
           TgMember *m = tg_chat_find_member (chat, msg->from_user_id);
-          char *name = m != NULL ? member_name (m) : NULL;
+          char *name = m != NULL ? tgp_message_member_name (m) : NULL;
 
           if (name != NULL)
             return name;
         }
-      if (ta != NULL && ta->self_id != NULL && g_ascii_strcasecmp (msg->from_user_id, ta->self_id) == 0)
+      if (ta != NULL && tg_id_equal (msg->from_user_id, ta->self_id))
         return g_utf8_strdown (ta->self_upn != NULL ? ta->self_upn
                                                     : purple_account_get_username (ta->account), -1);
       return g_ascii_strdown (msg->from_user_id, -1);

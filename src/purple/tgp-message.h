@@ -38,6 +38,9 @@ gboolean tgp_message_mentions_me (TgpAccount *ta, const TgMessage *msg);
  * lower-case e-mail/UPN when known from `chat`'s members (chat may be NULL), else the AAD user
  * id, else the application name for bots, else "" (system events). Newly allocated. */
 char *tgp_message_sender_name (TgpAccount *ta, const TgChat *chat, const TgMessage *msg);
+/* A member's participant name in chat conversations (the one sender names match): lower-case
+ * e-mail/UPN, else the user id; NULL when it has neither. Newly allocated. */
+char *tgp_message_member_name (const TgMember *member);
 
 /* "<who> reacted <emoji> to: <excerpt>" as plain text (Graph's reaction names such as "like"
  * shown as their emoji). Newly allocated. */

@@ -1,7 +1,6 @@
 /* tgp-msgops — /delete, /edit, /pin, /unpin, /pinned, /react (see tgp-msgops.h). */
 #include "purple/tgp-msgops.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 #include "core/tg-messages.h"
 #include "purple/tgp-chat.h"
 #include "purple/tgp-commands.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-message.h"
 #include "purple/tgp-recent.h"
 #include "purple/tgp-sync.h"
@@ -38,22 +38,6 @@ typedef struct {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
-
-/* One line of plain text into the conversation: a system line, or an error line. */
-static void G_GNUC_PRINTF (3, 4)
-say (PurpleConversation *conv, gboolean is_error, const char *format, ...)
-{
-  g_autofree char *text = NULL, *escaped = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  text = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  escaped = g_markup_escape_text (text, -1);
-  purple_conversation_write (conv, NULL, escaped,
-                             (is_error ? PURPLE_MESSAGE_ERROR : PURPLE_MESSAGE_SYSTEM)
-                             | PURPLE_MESSAGE_NO_LOG, time (NULL));
-}
 
 /* An error's message without its final full stop (the lines add their own). */
 static char *
@@ -86,7 +70,8 @@ begin (PurpleConversation *conv, char **error, const char **chat_id, PurpleCmdRe
   *chat_id = tgp_chat_conv_chat_id (conv);
   if (*chat_id == NULL)
     {
-      say (conv, TRUE, "There is no Teams chat with %s yet.", purple_conversation_get_name (conv));
+      tgp_conv_feedback (conv, TRUE, "There is no Teams chat with %s yet.",
+                         purple_conversation_get_name (conv));
       *ret = PURPLE_CMD_RET_OK;
       return NULL;
     }
@@ -109,20 +94,22 @@ target (TgpAccount *ta, PurpleConversation *conv, const char *chat_id, const cha
       n = strtol (arg, &end, 10);
       if (end == arg || *end != '\0' || n < 1)
         {
-          say (conv, TRUE, "Usage: %s (n counts back from the last message: 1, 2, …).", usage);
+          tgp_conv_feedback (conv, TRUE,
+                             "Usage: %s (n counts back from the last message: 1, 2, …).", usage);
           return NULL;
         }
     }
   if (count == 0)
     {
-      say (conv, TRUE, "No message of this chat has been shown here yet (/history shows some).");
+      tgp_conv_feedback (conv, TRUE,
+                         "No message of this chat has been shown here yet (/history shows some).");
       return NULL;
     }
   if ((unsigned long) n > count)
     {
-      say (conv, TRUE, "There is no message %ld back: %u message%s of this chat %s been shown "
-           "here (/history shows more).", n, count, count == 1 ? "" : "s",
-           count == 1 ? "has" : "have");
+      tgp_conv_feedback (conv, TRUE, "There is no message %ld back: %u message%s of this chat %s "
+                         "been shown here (/history shows more).", n, count,
+                         count == 1 ? "" : "s", count == 1 ? "has" : "have");
       return NULL;
     }
   return tgp_recent_nth (ta, chat_id, (guint) n);
@@ -164,21 +151,21 @@ say_done (Op *op, PurpleConversation *conv)
   switch (op->kind)
     {
     case OP_DELETE:
-      say (conv, FALSE, "Deleted your message: %s", quoted (op->excerpt));
+      tgp_conv_feedback (conv, FALSE, "Deleted your message: %s", quoted (op->excerpt));
       break;
     case OP_EDIT:
-      say (conv, FALSE, "Edited your message: %s", quoted (op->excerpt));
+      tgp_conv_feedback (conv, FALSE, "Edited your message: %s", quoted (op->excerpt));
       break;
     case OP_PIN:
-      say (conv, FALSE, "Pinned: %s", quoted (op->excerpt));
+      tgp_conv_feedback (conv, FALSE, "Pinned: %s", quoted (op->excerpt));
       break;
     case OP_UNPIN:
-      say (conv, FALSE, "Unpinned: %s", quoted (op->excerpt));
+      tgp_conv_feedback (conv, FALSE, "Unpinned: %s", quoted (op->excerpt));
       break;
     case OP_REACT:
       {
         g_autofree char *line = tgp_message_reaction_line ("You", op->reaction, op->excerpt);
-        say (conv, FALSE, "%s", line);
+        tgp_conv_feedback (conv, FALSE, "%s", line);
       }
       break;
     case OP_PINNED:
@@ -218,7 +205,7 @@ op_finished (Op *op, gboolean ok, const GError *error)
 
       purple_debug_info (DBG, "/%s in chat %s failed: %s\n", kinds[op->kind].name, op->chat_id,
                          error != NULL ? error->message : "?");
-      say (conv, TRUE, "%s: %s.", kinds[op->kind].failed, why);
+      tgp_conv_feedback (conv, TRUE, "%s: %s.", kinds[op->kind].failed, why);
     }
   if (conv == NULL || !ok)
     {
@@ -305,9 +292,11 @@ tgp_msgops_cmd_delete (PurpleConversation *conv, const char *cmd, char **args, c
     return PURPLE_CMD_RET_OK;
   if (!msg->own)
     {
-      say (conv, TRUE, "You can only delete your own messages (message %s is from %s: %s).",
-           args != NULL && args[0] != NULL && *args[0] != '\0' ? args[0] : "1",
-           *msg->sender != '\0' ? msg->sender : "someone else", quoted (msg->excerpt));
+      tgp_conv_feedback (conv, TRUE,
+                         "You can only delete your own messages (message %s is from %s: %s).",
+                         args != NULL && args[0] != NULL && *args[0] != '\0' ? args[0] : "1",
+                         *msg->sender != '\0' ? msg->sender : "someone else",
+                         quoted (msg->excerpt));
       return PURPLE_CMD_RET_OK;
     }
   /* Shown here when done: the poll is not to show the delete again. */
@@ -335,14 +324,15 @@ tgp_msgops_cmd_edit (PurpleConversation *conv, const char *cmd, char **args, cha
     content = tg_markup_to_teams (args[0], &is_html);
   if (content == NULL || strspn (content, " \t\r\n") == strlen (content))
     {
-      say (conv, TRUE, "Usage: /edit <text> (replaces the text of your last message).");
+      tgp_conv_feedback (conv, TRUE,
+                         "Usage: /edit <text> (replaces the text of your last message).");
       return PURPLE_CMD_RET_OK;
     }
   msg = tgp_recent_last_own (ta, chat_id);
   if (msg == NULL)
     {
-      say (conv, TRUE, "None of your messages in this chat has been shown here yet, so there "
-           "is nothing to edit.");
+      tgp_conv_feedback (conv, TRUE, "None of your messages in this chat has been shown here yet, "
+                         "so there is nothing to edit.");
       return PURPLE_CMD_RET_OK;
     }
   if (tgp_sync_get (ta) != NULL)
@@ -462,7 +452,7 @@ tgp_msgops_cmd_react (PurpleConversation *conv, const char *cmd, char **args, ch
     }
   if (!is_reaction (reaction))
     {
-      say (conv, TRUE, "Usage: /react <emoji> [n], e.g. /react \xf0\x9f\x91\x8d 2.");
+      tgp_conv_feedback (conv, TRUE, "Usage: /react <emoji> [n], e.g. /react \xf0\x9f\x91\x8d 2.");
       return PURPLE_CMD_RET_OK;
     }
   msg = target (ta, conv, chat_id, args != NULL && args[0] != NULL ? args[1] : NULL,
@@ -508,10 +498,10 @@ on_pinned (GObject *source, GAsyncResult *result, gpointer data)
   if (conv == NULL)
     return;
   if (pins->len == 0)
-    say (conv, FALSE, "No pinned messages in this chat.");
+    tgp_conv_feedback (conv, FALSE, "No pinned messages in this chat.");
   else
     {
-      say (conv, FALSE, "Pinned messages (%u):", pins->len);
+      tgp_conv_feedback (conv, FALSE, "Pinned messages (%u):", pins->len);
       for (guint i = 0; i < pins->len; i++)
         {
           const TgPinnedMessage *pin = g_ptr_array_index (pins, i);
@@ -519,7 +509,7 @@ on_pinned (GObject *source, GAsyncResult *result, gpointer data)
 
           if (pin->message == NULL)
             {
-              say (conv, FALSE, "%u. (a message Teams did not return)", i + 1);
+              tgp_conv_feedback (conv, FALSE, "%u. (a message Teams did not return)", i + 1);
               continue;
             }
           when = local_time (pin->message->created);
@@ -529,8 +519,8 @@ on_pinned (GObject *source, GAsyncResult *result, gpointer data)
           text = pin->message->is_deleted
                    ? g_strdup ("(deleted)")
                    : tgp_message_excerpt (pin->message, TGP_MESSAGE_EXCERPT_CHARS);
-          say (conv, FALSE, "%u. %s %s: %s", i + 1, when, *who != '\0' ? who : "someone",
-               quoted (text));
+          tgp_conv_feedback (conv, FALSE, "%u. %s %s: %s", i + 1, when,
+                             *who != '\0' ? who : "someone", quoted (text));
         }
     }
   op_free (op);

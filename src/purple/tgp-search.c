@@ -5,6 +5,8 @@
 
 #include "core/tg-search.h"
 #include "purple/tgp-chat.h"
+#include "purple/tgp-commands.h"
+#include "purple/tgp-conv.h"
 #include "purple/tgp-message.h"
 
 #define DBG "teams-graph"
@@ -30,9 +32,7 @@ typedef struct {
 
 /* A search on its way, finding its conversation again afterwards. */
 typedef struct {
-  TgpAccount *ta;
-  PurpleConversationType type;
-  char *conv_name;
+  TgpConvRef conv;
   guint generation;
 } Pending;
 
@@ -98,20 +98,6 @@ tgp_search_plugin_unload (void)
 /* ------------------------------------------------------------------------------------------ */
 /* Output                                                                                      */
 
-static void
-write_line (PurpleConversation *conv, const char *markup, PurpleMessageFlags flags)
-{
-  purple_conversation_write (conv, NULL, markup, flags | PURPLE_MESSAGE_NO_LOG, time (NULL));
-}
-
-static void
-write_system (PurpleConversation *conv, const char *plain)
-{
-  g_autofree char *escaped = g_markup_escape_text (plain, -1);
-
-  write_line (conv, escaped, PURPLE_MESSAGE_SYSTEM);
-}
-
 /* "2024-05-01 10:20  Bob Jones: text" (local time, markup). */
 static char *
 hit_line (const TgSearchHit *hit)
@@ -171,20 +157,22 @@ show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
       else
         line = g_strdup_printf ("No%s messages match %s.", st->shown > 0 ? " more" : "",
                                 st->typed);
-      write_system (conv, line);
+      tgp_conv_feedback (conv, FALSE, "%s", line);
       return;
     }
   head = g_strdup_printf ("%s matching %s (%u–%u):", st->shown > 0 ? "More messages" : "Messages",
                           st->typed, st->shown + 1, st->shown + fresh->len);
-  write_system (conv, head);
+  tgp_conv_feedback (conv, FALSE, "%s", head);
   for (guint i = 0; i < fresh->len; i++)
     {
       g_autofree char *line = hit_line (g_ptr_array_index (fresh, i));
 
-      write_line (conv, line, PURPLE_MESSAGE_SYSTEM);
+      purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+                                 time (NULL));
     }
   st->shown += fresh->len;
-  write_system (conv, page->more ? "Type /search more for more results." : "End of results.");
+  tgp_conv_feedback (conv, FALSE, page->more ? "Type /search more for more results."
+                                             : "End of results.");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -193,8 +181,7 @@ show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
 static void
 pending_free (Pending *p)
 {
-  tgp_account_unref (p->ta);
-  g_free (p->conv_name);
+  tgp_conv_ref_clear (&p->conv);
   g_free (p);
 }
 
@@ -207,13 +194,13 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer data)
   PurpleConversation *conv;
   SearchState *st;
 
-  if (tgp_account_is_closed (p->ta))
+  if (tgp_account_is_closed (p->conv.ta))
     {
       pending_free (p);
       return;
     }
-  page = tg_search_messages_finish (p->ta->graph, result, &error);
-  conv = purple_find_conversation_with_account (p->type, p->conv_name, p->ta->account);
+  page = tg_search_messages_finish (p->conv.ta->graph, result, &error);
+  conv = tgp_conv_ref_get (&p->conv);
   st = conv != NULL ? purple_conversation_get_data (conv, SEARCH_DATA_KEY) : NULL;
   if (st == NULL || st->generation != p->generation)
     {
@@ -224,11 +211,8 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer data)
   st->busy = FALSE;
   if (page == NULL)
     {
-      g_autofree char *line = g_strdup_printf ("Search failed: %s", error->message);
-      g_autofree char *escaped = g_markup_escape_text (line, -1);
-
       purple_debug_info (DBG, "search failed: %s\n", error->message);
-      write_line (conv, escaped, PURPLE_MESSAGE_ERROR);
+      tgp_conv_feedback (conv, TRUE, "Search failed: %s", error->message);
     }
   else
     show_page (conv, st, page);
@@ -242,9 +226,7 @@ start_search (TgpAccount *ta, PurpleConversation *conv, SearchState *st)
 
   st->generation = ++last_generation;
   st->busy = TRUE;
-  p->ta = tgp_account_ref (ta);
-  p->type = purple_conversation_get_type (conv);
-  p->conv_name = g_strdup (purple_conversation_get_name (conv));
+  tgp_conv_ref_init (&p->conv, ta, conv);
   p->generation = st->generation;
   tg_search_messages_async (ta->graph, st->kql, st->chat_id, st->next_from, RESULTS_PER_PAGE,
                             ta->cancellable, on_search_done, p);
@@ -269,7 +251,7 @@ search_more (TgpAccount *ta, PurpleConversation *conv, const char *chat_id, char
     {
       g_autofree char *line = g_strdup_printf ("No more messages match %s.", st->typed);
 
-      write_system (conv, line);
+      tgp_conv_feedback (conv, FALSE, "%s", line);
       return PURPLE_CMD_RET_OK;
     }
   start_search (ta, conv, st);

@@ -4,54 +4,13 @@
  * events kept; bad arguments refused before any request. */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-all-messages.h"
 #include "core/tg-auth.h"
 #include "core/tg-error.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-
-typedef struct {
-  FakeGraph *fg;
-  TgGraph *graph;
-  TgAuth *auth;
-  const char *me_id;
-} Fx;
-
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Waiter *w)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
+typedef GfFixture Fx;
 
 /* A tenant: me, Bob, a group chat and a one-on-one chat with messages 10 days, 5 h, 3 h, 2 h and
  * 1 h old, and a rename event 90 min ago. */
@@ -71,50 +30,21 @@ fx_new (void)
     "{\"chatType\":\"oneOnOne\",\"members\":[\"bob@contoso.com\"],\"messages\":["
     "{\"from\":\"bob@contoso.com\",\"text\":\"three hours old\",\"minutesAgo\":180},"
     "{\"from\":\"bob@contoso.com\",\"text\":\"two hours old\",\"minutesAgo\":120}]}]}";
-  Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  Waiter w = { 0 };
+  g_autoptr (GError) error = NULL;
+  FakeGraph *fg = fake_graph_new_from_json (json, &error);
 
-  fx->fg = fake_graph_new_from_json (json, &error);
   g_assert_no_error (error);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  fx->me_id = fake_graph_user_id (fx->fg, "me@contoso.com");
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_done, &w);
-  wait_for (&w);
-  g_assert_true (tg_auth_sign_in_finish (fx->auth, w.result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&w.result);
-  fake_graph_clear_log (fx->fg);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  fake_graph_free (fx->fg);
-  g_free (fx);
+  return gf_fixture_new_for (fg);
 }
 
 static GPtrArray *
 list_all (Fx *fx, const char *user_id, gint64 since, gint64 until, guint top, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GPtrArray *msgs;
 
-  tg_all_messages_list_async (fx->graph, user_id, since, until, top, NULL, on_done, &w);
-  wait_for (&w);
+  tg_all_messages_list_async (fx->graph, user_id, since, until, top, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   msgs = tg_all_messages_list_finish (fx->graph, w.result, error);
   g_clear_object (&w.result);
   return msgs;
@@ -148,7 +78,7 @@ test_delegated_forbidden (void)
   g_assert_cmpstr (r->query, ==, "$top=20&$filter=lastModifiedDateTime gt 2024-05-01T00:00:00.000Z "
                                  "and lastModifiedDateTime lt 2024-05-02T12:30:00.000Z");
   g_assert_cmpuint (r->status, ==, 403);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -179,7 +109,7 @@ test_range_and_count (void)
   g_assert_cmpstr (((TgMessage *) two->pdata[0])->body, ==, "one hour old");
   g_assert_true (tg_message_is_system (two->pdata[1]));
   g_assert_cmpint (((TgMessage *) two->pdata[1])->event->kind, ==, TG_EVENT_CHAT_RENAMED);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -202,7 +132,7 @@ test_paging (void)
   for (guint i = 1; i < msgs->len; i++)
     g_assert_cmpint (((TgMessage *) msgs->pdata[i - 1])->created, >=,
                      ((TgMessage *) msgs->pdata[i])->created);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -218,7 +148,7 @@ test_bad_arguments (void)
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
   g_assert_cmpuint (fake_graph_requests (fx->fg)->len, ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 int

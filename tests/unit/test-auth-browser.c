@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include "common/graph-fixture.h"
 #include "common/fake-browser.h"
 #include "core/tg-auth-browser.h"
 #include "core/tg-auth.h"
@@ -17,27 +18,6 @@
 
 #define ME "alice@contoso.com"
 #define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-#define HANG_GUARD_S 20
-
-static gboolean
-on_flag_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_flag (gboolean *flag)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_flag_timeout, &hung);
-
-  while (!*flag && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
 
 /* Runs what is ready now, without waiting. */
 static void
@@ -56,7 +36,6 @@ listener_url (TgAuthBrowser *browser, const char *path_and_query)
   g_assert_nonnull (uri);
   return g_strdup_printf ("http://127.0.0.1:%d%s", g_uri_get_port (uri), path_and_query);
 }
-
 
 /* ------------------------------------------------------------------------------------------ */
 /* PKCE                                                                                        */
@@ -214,7 +193,7 @@ test_redirect_code (void)
   g_assert_cmpstr (page->content_type, ==, "text/html");
   g_assert_nonnull (strstr (page->body, "You may close this window"));
   g_clear_pointer (&page, fake_browser_page_free);
-  wait_flag (&w.done);
+  gf_wait_flag (&w.done);
   g_assert_no_error (w.error);
   g_assert_cmpstr (w.code, ==, "the-code");
 
@@ -245,7 +224,7 @@ expect_redirect_error (const char *error, const char *description, int code, con
   g_assert_nonnull (strstr (page->body, "Sign-in failed"));
   /* The description is shown escaped, never as markup. */
   g_assert_null (strstr (page->body, "<script"));
-  wait_flag (&w.done);
+  gf_wait_flag (&w.done);
   g_assert_null (w.code);
   g_assert_error (w.error, TG_ERROR, code);
   if (strstr (w.error->message, in_message) == NULL)
@@ -278,7 +257,7 @@ test_cancel_and_free (void)
   tg_auth_browser_wait_async (browser, cancellable, on_wait, &w);
   g_cancellable_cancel (cancellable);
   g_assert_false (w.done);
-  wait_flag (&w.done);
+  gf_wait_flag (&w.done);
   g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   wait_clear (&w);
   g_object_unref (cancellable);
@@ -288,7 +267,7 @@ test_cancel_and_free (void)
   tg_auth_browser_wait_async (browser, NULL, on_wait, &w);
   tg_auth_browser_free (browser);
   g_assert_false (w.done);
-  wait_flag (&w.done);
+  gf_wait_flag (&w.done);
   g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   wait_clear (&w);
   g_assert_true (fake_browser_port_closed (redirect));
@@ -388,22 +367,15 @@ on_signed_in (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static gboolean
-is_shown (gpointer data)
+is_shown_or_done (gpointer data)
 {
-  return ((Flow *) data)->shown > 0;
+  return ((Flow *) data)->shown > 0 || ((Flow *) data)->done;
 }
 
 static void
 wait_shown (Flow *f)
 {
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_flag_timeout, &hung);
-
-  while (!is_shown (f) && !f->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
+  gf_wait_until (is_shown_or_done, f);
   g_assert_false (f->done);
 }
 
@@ -446,7 +418,7 @@ test_flow_sign_in (void)
   page = fake_browser_follow (f.authorize_url);
   g_assert_cmpuint (page->status, ==, 200);
   g_assert_nonnull (strstr (page->body, "You may close this window"));
-  wait_flag (&f.done);
+  gf_wait_flag (&f.done);
   g_assert_no_error (f.error);
   g_assert_true (f.ok);
   g_assert_true (tg_auth_has_valid_token (f.auth));
@@ -487,7 +459,7 @@ test_flow_timeout (void)
   tg_auth_sign_in_async (f.auth, NULL, on_signed_in, &f);
   wait_shown (&f);
   redirect = fake_browser_query_param (f.authorize_url, "redirect_uri");
-  wait_flag (&f.done);
+  gf_wait_flag (&f.done);
   g_assert_false (f.ok);
   g_assert_error (f.error, TG_ERROR, TG_ERROR_AUTH_DECLINED);
   g_assert_nonnull (strstr (f.error->message, "not completed within 10 minutes"));
@@ -511,7 +483,7 @@ test_flow_after_refused_refresh (void)
   g_assert_cmpuint (f.device_shown, ==, 0);
   page = fake_browser_follow (f.authorize_url);
   g_assert_cmpuint (page->status, ==, 200);
-  wait_flag (&f.done);
+  gf_wait_flag (&f.done);
   g_assert_no_error (f.error);
   g_assert_true (f.ok);
   flow_clear (&f);
@@ -537,7 +509,7 @@ test_flow_code_refused (void)
   tampered = fake_browser_replace_param (first->location, "code", "a-code-never-issued");
   page = fake_browser_get (tampered);
   g_assert_cmpuint (page->status, ==, 200);
-  wait_flag (&f.done);
+  gf_wait_flag (&f.done);
   g_assert_false (f.ok);
   g_assert_error (f.error, TG_ERROR, TG_ERROR_AUTH_DECLINED);
   g_assert_nonnull (strstr (f.error->message, "invalid_grant: AADSTS70008"));

@@ -11,6 +11,7 @@
 
 #include <libsoup/soup.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-error.h"
 #include "core/tg-graph.h"
@@ -19,56 +20,14 @@
 
 #define ME "alice@contoso.com"
 #define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-#define HANG_GUARD_S 20
 
 /* ------------------------------------------------------------------------------------------ */
 /* Waiting                                                                                     */
 
 static gboolean
-on_flag_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Cond) (gpointer data);
-
-/* Iterates until cond (data); a 10 ms tick re-checks conditions that depend on time. */
-static void
-wait_for (Cond cond, gpointer data)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_flag_timeout, &hung);
-  guint tick = g_timeout_add (10, on_tick, NULL);
-
-  while (!cond (data) && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-static gboolean
 cond_flag (gpointer data)
 {
   return *(gboolean *) data;
-}
-
-static void
-spin_for_ms (guint ms)
-{
-  gboolean over = FALSE;
-
-  g_timeout_add (ms, on_flag_timeout, &over);
-  while (!over)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -144,10 +103,10 @@ fixture_clear (Fixture *f)
   tg_auth_free (f->auth);
   /* Cancelled work finishes from idles; then the server side must see our connections close
    * before the server goes, or libsoup leaks its end of them. */
-  spin_for_ms (20);
+  gf_spin_ms (20);
   soup_session_abort (f->session);
   g_object_unref (f->session);
-  spin_for_ms (20);
+  gf_spin_ms (20);
   g_free (f->uri);
   g_free (f->user_code);
   g_free (f->message);
@@ -177,7 +136,17 @@ static void
 sign_in_and_wait (Fixture *f)
 {
   sign_in (f, NULL);
-  wait_for (cond_flag, &f->done);
+  gf_wait_until (cond_flag, &f->done);
+}
+
+/* A device code sign-in the user has not approved yet: started, and its code shown. */
+static void
+start_unapproved_sign_in (Fixture *f, FakeGraph *fg, GCancellable *cancellable)
+{
+  fake_graph_set_device_auto_approve (fg, -1);
+  fixture_init (f, fake_graph_base_url (fg), "organizations");
+  sign_in (f, cancellable);
+  gf_wait_until (cond_flag, &f->shown);
 }
 
 static FakeGraph *
@@ -298,10 +267,10 @@ test_slow_down (void)
   fixture_init (&f, fake_graph_base_url (fg), "organizations");
   tg_auth_set_time_scale (f.auth, 0.001);
   sign_in (&f, cancellable);
-  wait_for (cond_interval_grew, f.auth);
+  gf_wait_until (cond_interval_grew, f.auth);
   g_assert_cmpfloat (tg_auth_get_poll_interval (f.auth), ==, 6.0);
   g_cancellable_cancel (cancellable);
-  wait_for (cond_flag, &f.done);
+  gf_wait_until (cond_flag, &f.done);
   g_assert_error (f.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_object_unref (cancellable);
   fixture_clear (&f);
@@ -314,12 +283,9 @@ test_declined (void)
   FakeGraph *fg = new_fake ();
   Fixture f;
 
-  fake_graph_set_device_auto_approve (fg, -1);
-  fixture_init (&f, fake_graph_base_url (fg), "organizations");
-  sign_in (&f, NULL);
-  wait_for (cond_flag, &f.shown);
+  start_unapproved_sign_in (&f, fg, NULL);
   g_assert_true (fake_graph_decline_device_code (fg, f.user_code));
-  wait_for (cond_flag, &f.done);
+  gf_wait_until (cond_flag, &f.done);
   g_assert_error (f.error, TG_ERROR, TG_ERROR_AUTH_DECLINED);
   g_assert_nonnull (strstr (f.error->message, "declined"));
   g_assert_null (strstr (f.error->message, f.user_code));
@@ -488,7 +454,7 @@ test_coalesced_refresh (void)
       gets[i].graph = graph;
       tg_graph_get_async (graph, "/me", NULL, on_get, &gets[i]);
     }
-  wait_for (cond_all_gets, gets);
+  gf_wait_until (cond_all_gets, gets);
   for (guint i = 0; i < 3; i++)
     {
       g_assert_no_error (gets[i].error);
@@ -525,11 +491,11 @@ test_refresh_before_expiry (void)
   tg_auth_set_refresh_token (f.auth, rt);
   sign_in_and_wait (&f);
   g_assert_true (tg_auth_has_valid_token (f.auth));
-  wait_for (cond_token_expiring, f.auth);
+  gf_wait_until (cond_token_expiring, f.auth);
   fake_graph_clear_log (fg);
   g.graph = graph;
   tg_graph_get_async (graph, "/me", NULL, on_get, &g);
-  wait_for (cond_flag, &g.done);
+  gf_wait_until (cond_flag, &g.done);
   g_assert_no_error (g.error);
   json_node_unref (g.node);
   log = fake_graph_requests (fg);
@@ -552,16 +518,13 @@ test_cancel_stops_polling (void)
   Fixture f;
   guint polls;
 
-  fake_graph_set_device_auto_approve (fg, -1);
-  fixture_init (&f, fake_graph_base_url (fg), "organizations");
-  sign_in (&f, cancellable);
-  wait_for (cond_flag, &f.shown);
-  spin_for_ms (50);
+  start_unapproved_sign_in (&f, fg, cancellable);
+  gf_spin_ms (50);
   g_cancellable_cancel (cancellable);
-  wait_for (cond_flag, &f.done);
+  gf_wait_until (cond_flag, &f.done);
   g_assert_error (f.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   polls = token_requests (fg, NULL);
-  spin_for_ms (200);
+  gf_spin_ms (200);
   g_assert_cmpuint (token_requests (fg, NULL), <=, polls + 1);
   g_assert_cmpuint (f.completions, ==, 1);
   g_object_unref (cancellable);
@@ -583,13 +546,13 @@ test_one_waiter_cancels (void)
   sign_in (&f, NULL);
   other.auth = f.auth;
   tg_auth_sign_in_async (f.auth, cancellable, on_signed_in, &other);
-  wait_for (cond_flag, &f.shown);
+  gf_wait_until (cond_flag, &f.shown);
   g_cancellable_cancel (cancellable);
-  wait_for (cond_flag, &other.done);
+  gf_wait_until (cond_flag, &other.done);
   g_assert_error (other.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&other.error);
   g_assert_true (fake_graph_approve_device_code (fg, f.user_code));
-  wait_for (cond_flag, &f.done);
+  gf_wait_until (cond_flag, &f.done);
   g_assert_no_error (f.error);
   g_assert_cmpuint (f.shown, ==, 1);   /* one acquisition for both */
   g_object_unref (cancellable);
@@ -605,16 +568,13 @@ test_free_while_polling (void)
   FakeGraph *fg = new_fake ();
   Fixture f;
 
-  fake_graph_set_device_auto_approve (fg, -1);
-  fixture_init (&f, fake_graph_base_url (fg), "organizations");
-  sign_in (&f, NULL);
-  wait_for (cond_flag, &f.shown);
+  start_unapproved_sign_in (&f, fg, NULL);
   tg_auth_free (f.auth);
   g_assert_false (f.done);
-  wait_for (cond_flag, &f.done);
+  gf_wait_until (cond_flag, &f.done);
   g_assert_error (f.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (fake_graph_approve_device_code (fg, f.user_code));
-  spin_for_ms (100);
+  gf_spin_ms (100);
   g_assert_cmpuint (f.closed, ==, 0);
   g_assert_cmpuint (f.refresh_tokens->len, ==, 0);
   f.auth = NULL;

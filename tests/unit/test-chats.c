@@ -5,113 +5,25 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
-typedef struct {
-  FakeGraph *fg;
-  TgGraph *graph;
-  TgAuth *auth;
-  char *me_id;
-  char *bob_id;
-} Fx;
+typedef GfFixture Fx;
+#define BOB_ID(fx) fake_graph_user_id ((fx)->fg, BOB)
 
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Waiter *w)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-static void
-waiter_clear (Waiter *w)
-{
-  g_clear_object (&w->result);
-  w->done = FALSE;
-}
-
-static void
-on_signed_in (GObject *source, GAsyncResult *result, gpointer data)
-{
-  on_done (source, result, data);
-}
-
+/* Me, Bob and Carol, signed in as me. */
 static Fx *
 fx_new (void)
 {
-  Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  Waiter w = { 0 };
-
-  fx->fg = fake_graph_new (ME);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  fx->me_id = g_strdup (fake_graph_user_id (fx->fg, ME));
-  fx->bob_id = g_strdup (fake_graph_add_user (fx->fg, BOB, "Bob"));
-  fake_graph_add_user (fx->fg, CAROL, "Carol");
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_signed_in, &w);
-  wait_for (&w);
-  g_assert_true (tg_auth_sign_in_finish (fx->auth, w.result, &error));
-  g_assert_no_error (error);
-  waiter_clear (&w);
-  fake_graph_clear_log (fx->fg);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  fake_graph_free (fx->fg);
-  g_free (fx->me_id);
-  g_free (fx->bob_id);
-  g_free (fx);
+  return gf_fixture_add_users (gf_fixture_new (ME), BOB, "Bob", CAROL, "Carol", NULL);
 }
 
 /* ---- list_my_joined ---- */
@@ -119,13 +31,13 @@ fx_free (Fx *fx)
 static GPtrArray *
 list_joined (Fx *fx, TgChatType filter, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GPtrArray *chats;
 
-  tg_chats_list_my_joined_async (fx->graph, filter, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_list_my_joined_async (fx->graph, filter, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   chats = tg_chats_list_my_joined_finish (fx->graph, w.result, error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   return chats;
 }
 
@@ -169,7 +81,7 @@ test_list_joined (void)
   ones = list_joined (fx, TG_CHAT_TYPE_ONE_ON_ONE, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ones->len, ==, 12);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -184,7 +96,7 @@ test_list_joined_error (void)
   g_assert_null (chats);
   g_assert_error (error, TG_ERROR, TG_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* ---- get_chat ---- */
@@ -195,41 +107,41 @@ test_get_chat (void)
   Fx *fx = fx_new ();
   const char *members[] = { BOB, CAROL, NULL };
   const char *id = fake_graph_add_chat (fx->fg, "group", "Plans", members);
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GError *error = NULL;
   g_autoptr (TgChat) chat = NULL;
   TgChat *missing;
 
-  tg_chats_get_chat_async (fx->graph, id, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_get_chat_async (fx->graph, id, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   chat = tg_chats_get_chat_finish (fx->graph, w.result, &error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_no_error (error);
   g_assert_cmpstr (chat->id, ==, id);
   g_assert_cmpstr (chat->topic, ==, "Plans");
   g_assert_cmpint (chat->type, ==, TG_CHAT_TYPE_GROUP);
   g_assert_cmpuint (chat->members->len, ==, 3);
   g_assert_nonnull (tg_chat_find_member (chat, BOB));
-  g_assert_nonnull (tg_chat_find_member (chat, fx->bob_id));
+  g_assert_nonnull (tg_chat_find_member (chat, BOB_ID (fx)));
 
-  tg_chats_get_chat_async (fx->graph, "19:nope@thread.v2", NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_get_chat_async (fx->graph, "19:nope@thread.v2", NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   missing = tg_chats_get_chat_finish (fx->graph, w.result, &error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_null (missing);
   g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
   /* no request for an empty id */
   fake_graph_clear_log (fx->fg);
-  tg_chats_get_chat_async (fx->graph, "", NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_get_chat_async (fx->graph, "", NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_null (tg_chats_get_chat_finish (fx->graph, w.result, &error));
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
   g_assert_cmpuint (fake_graph_count (fx->fg, NULL, "*"), ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* ---- create_one_on_one ---- */
@@ -237,13 +149,13 @@ test_get_chat (void)
 static TgChat *
 create_one_on_one (Fx *fx, const char *me_id, const char *recipient, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   TgChat *chat;
 
-  tg_chats_create_one_on_one_async (fx->graph, me_id, recipient, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_create_one_on_one_async (fx->graph, me_id, recipient, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   chat = tg_chats_create_one_on_one_finish (fx->graph, w.result, error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   return chat;
 }
 
@@ -271,17 +183,17 @@ test_create_one_on_one (void)
   g_assert_nonnull (body);
   g_assert_nonnull (strstr (body, "\"oneOnOne\""));
   g_assert_nonnull (strstr (body, fx->me_id));
-  g_assert_nonnull (strstr (body, fx->bob_id));
+  g_assert_nonnull (strstr (body, BOB_ID (fx)));
   g_assert_nonnull (strstr (body, "owner"));
 
   /* again, by id, and without knowing my id: the same chat */
-  b = create_one_on_one (fx, fx->me_id, fx->bob_id, &error);
+  b = create_one_on_one (fx, fx->me_id, BOB_ID (fx), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (b->id, ==, a->id);
   c = create_one_on_one (fx, NULL, "BOB@contoso.com", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (c->id, ==, a->id);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* The seed bug: one's own address resolved to an arbitrary one-on-one chat. Here it is a clear
@@ -309,7 +221,7 @@ test_create_one_on_one_self (void)
         g_clear_error (&error);
         g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/chats"), ==, 0);
       }
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -329,7 +241,7 @@ test_create_one_on_one_unknown (void)
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
   g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/chats"), ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* ---- messages ---- */
@@ -338,13 +250,13 @@ static GPtrArray *
 list_messages (Fx *fx, const char *chat, const char *next, guint top, gboolean system,
                char **next_out, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GPtrArray *msgs;
 
-  tg_chats_list_messages_async (fx->graph, chat, next, top, system, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_list_messages_async (fx->graph, chat, next, top, system, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   msgs = tg_chats_list_messages_finish (fx->graph, w.result, next_out, error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   return msgs;
 }
 
@@ -403,7 +315,7 @@ test_list_messages (void)
   g_assert_cmpuint (without_sys->len, ==, 4);
   for (guint i = 0; i < without_sys->len; i++)
     g_assert_false (tg_message_is_system (without_sys->pdata[i]));
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -413,40 +325,40 @@ test_get_message (void)
   const char *members[] = { BOB, NULL };
   const char *chat = fake_graph_add_chat (fx->fg, "oneOnOne", NULL, members);
   const char *mid = fake_graph_inject_message (fx->fg, chat, BOB, "<p>exact</p>");
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GError *error = NULL;
   g_autoptr (TgMessage) msg = NULL;
 
-  tg_chats_get_message_async (fx->graph, chat, mid, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_get_message_async (fx->graph, chat, mid, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   msg = tg_chats_get_message_finish (fx->graph, w.result, &error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_no_error (error);
   g_assert_cmpstr (msg->id, ==, mid);
   g_assert_cmpstr (msg->chat_id, ==, chat);
-  g_assert_cmpstr (msg->from_user_id, ==, fx->bob_id);
+  g_assert_cmpstr (msg->from_user_id, ==, BOB_ID (fx));
   g_assert_cmpstr (tg_message_markup (msg), ==, "exact");
 
-  tg_chats_get_message_async (fx->graph, chat, "1", NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_get_message_async (fx->graph, chat, "1", NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_null (tg_chats_get_message_finish (fx->graph, w.result, &error));
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static TgMessage *
 send_message (Fx *fx, const char *chat, const char *content, gboolean is_html, JsonArray *mentions,
               GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   TgMessage *msg;
 
-  tg_chats_send_message_async (fx->graph, chat, content, is_html, mentions, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_send_message_async (fx->graph, chat, content, is_html, mentions, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   msg = tg_chats_send_message_finish (fx->graph, w.result, error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   return msg;
 }
 
@@ -472,7 +384,7 @@ test_send_message (void)
   g_assert_cmpuint (fake_graph_message_count (fx->fg, chat), ==, 1);
 
   mjson = g_strdup_printf ("[{\"id\":0,\"mentionText\":\"Bob\",\"mentioned\":{\"user\":{\"id\":\"%s\","
-                           "\"displayName\":\"Bob\",\"userIdentityType\":\"aadUser\"}}}]", fx->bob_id);
+                           "\"displayName\":\"Bob\",\"userIdentityType\":\"aadUser\"}}}]", BOB_ID (fx));
   mentions = tg_json_parse (mjson, -1, &error);
   g_assert_no_error (error);
   html = send_message (fx, chat, "<p>hey <at id=\"0\">Bob</at></p>", TRUE,
@@ -480,7 +392,7 @@ test_send_message (void)
   g_assert_no_error (error);
   g_assert_cmpint (html->content_type, ==, TG_CONTENT_HTML);
   g_assert_cmpuint (html->mentions->len, ==, 1);
-  g_assert_cmpstr (((TgMention *) html->mentions->pdata[0])->user_id, ==, fx->bob_id);
+  g_assert_cmpstr (((TgMention *) html->mentions->pdata[0])->user_id, ==, BOB_ID (fx));
   g_assert_cmpstr (tg_message_markup (html), ==, "hey <b>Bob</b>");
 
   none = send_message (fx, chat, "", FALSE, NULL, &error);
@@ -491,7 +403,7 @@ test_send_message (void)
   g_assert_null (none);
   g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* Cancelled before the answer: G_IO_ERROR_CANCELLED, nothing else. */
@@ -500,19 +412,19 @@ test_cancel (void)
 {
   Fx *fx = fx_new ();
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GError *error = NULL;
 
   fake_graph_add_fault (fx->fg, NULL, "*", FAKE_FAULT_DELAY, 0, NULL, 200, 0);
-  tg_chats_list_my_joined_async (fx->graph, TG_CHAT_TYPE_UNKNOWN, cancellable, on_done, &w);
+  tg_chats_list_my_joined_async (fx->graph, TG_CHAT_TYPE_UNKNOWN, cancellable, gf_wait_cb, &w);
   g_cancellable_cancel (cancellable);
-  wait_for (&w);
+  gf_wait (&w);
   g_assert_null (tg_chats_list_my_joined_finish (fx->graph, w.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   fake_graph_clear_faults (fx->fg);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -527,7 +439,7 @@ test_paths (void)
   g_assert_cmpstr (rel, ==, "/chats/x?$skiptoken=1");
   g_assert_null (tg_chats_relative_link (fx->graph, "https://elsewhere.example/v1.0/chats"));
   g_assert_null (tg_chats_relative_link (fx->graph, NULL));
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 int

@@ -9,47 +9,16 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-error.h"
 #include "core/tg-graph.h"
 #include "core/tg-json.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define FAST 0.001   /* time_scale: retry waits cost nothing */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Waiting                                                                                     */
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (const gboolean *flag)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!*flag && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-/* Lets pending sources run for a while (to show that nothing else happens). */
-static void
-spin_for_ms (guint ms)
-{
-  gboolean over = FALSE;
-
-  g_timeout_add (ms, on_hang_guard, &over);
-  while (!over)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 typedef struct {
   gboolean done;
@@ -84,7 +53,7 @@ send_sync (TgGraph *graph, TgCall *call, guint *status, GError **error)
   JsonNode *node;
 
   tg_graph_send_async (graph, call, NULL, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   node = tg_graph_send_finish (graph, w.result, status, error);
   waiter_clear (&w);
   return node;
@@ -531,7 +500,7 @@ test_script_basic (void)
   g_assert_cmpuint (status, ==, 204);
 
   tg_graph_post_async (graph, "/echo", body, NULL, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   echo = tg_graph_send_finish (graph, w.result, &status, &error);
   waiter_clear (&w);
   g_assert_no_error (error);
@@ -540,7 +509,7 @@ test_script_basic (void)
 
   call = tg_call_new ("GET", "/photo");
   tg_graph_send_async (graph, call, NULL, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   bytes = tg_graph_send_bytes_finish (graph, w.result, &content_type, &error);
   waiter_clear (&w);
   g_assert_no_error (error);
@@ -607,7 +576,7 @@ test_script_bad_response (void)
   g_clear_error (&error);
 
   tg_graph_get_all_async (graph, "/not-a-collection", 0, NULL, NULL, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   items = tg_graph_get_all_finish (graph, w.result, &error);
   waiter_clear (&w);
   g_assert_null (items);
@@ -883,7 +852,7 @@ get_all_sync (TgGraph *graph, const char *path, guint max, const char *const *he
   JsonArray *items;
 
   tg_graph_get_all_async (graph, path, max, headers, NULL, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   items = tg_graph_get_all_finish (graph, w.result, error);
   waiter_clear (&w);
   return items;
@@ -990,7 +959,7 @@ batch_sync (TgGraph *graph, GPtrArray *calls, GError **error)
   GPtrArray *responses;
 
   tg_graph_batch_async (graph, calls, NULL, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   responses = tg_graph_batch_finish (graph, w.result, error);
   waiter_clear (&w);
   return responses;
@@ -1132,7 +1101,7 @@ test_script_cancel_mid_request (void)
   while (held->len == 0)
     g_main_context_iteration (NULL, TRUE);
   g_idle_add (cancel_soon, cancellable);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   node = tg_graph_send_finish (graph, w.result, NULL, &error);
   g_assert_null (node);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -1140,7 +1109,7 @@ test_script_cancel_mid_request (void)
   tg_graph_unref (graph);
   for (guint i = 0; i < held->len; i++)
     soup_server_message_unpause (held->pdata[i]);
-  spin_for_ms (50);
+  gf_spin_ms (50);
   g_assert_cmpuint (w.calls, ==, 1);
   waiter_clear (&w);
   script_free (script);
@@ -1175,7 +1144,7 @@ test_script_cancel_during_retry_wait (void)
   r.cancel_on_wait = cancellable;  /* cancels as the 100 s wait begins */
 
   tg_graph_get_async (graph, "/me", cancellable, on_done, &w);
-  wait_until (&w.done);   /* the hang guard (20 s) proves the 100 s wait was cut short */
+  gf_wait_flag (&w.done);   /* the hang guard (20 s) proves the 100 s wait was cut short */
   g_assert_null (tg_graph_send_finish (graph, w.result, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (r.delays->len, ==, 1);
@@ -1189,14 +1158,14 @@ test_script_cancel_during_retry_wait (void)
   calls = g_ptr_array_new ();
   g_ptr_array_add (calls, tg_call_new ("GET", "/me"));
   tg_graph_batch_async (graph, calls, cancellable, on_done, &w);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   g_assert_null (tg_graph_batch_finish (graph, w.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (r.delays->len, ==, 2);
   g_assert_cmpfloat_with_epsilon (g_array_index (r.delays, double, 1), 100.0, 1e-9);
 
   tg_graph_unref (graph);
-  spin_for_ms (20);
+  gf_spin_ms (20);
   g_assert_cmpuint (w.calls, ==, 1);
   waiter_clear (&w);
   retries_clear (&r);
@@ -1216,7 +1185,7 @@ test_script_cancelled_before_start (void)
   g_cancellable_cancel (cancellable);
   tg_graph_get_all_async (graph, "/me", 0, NULL, cancellable, on_done, &w);
   tg_graph_unref (graph);  /* the operation keeps what it needs alive */
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   items = tg_graph_get_all_finish (NULL, w.result, &error);
   g_assert_null (items);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -1839,11 +1808,11 @@ test_fake_cancel_mid_request (Fixture *fx, gconstpointer data)
   while (fake_graph_count (fx->fg, "GET", "/v1.0/me/chats") == 0)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_cancel (cancellable);
-  wait_until (&w.done);
+  gf_wait_flag (&w.done);
   g_assert_null (tg_graph_get_all_finish (fx->graph, w.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* Past the server's delay: the late answer reaches nobody. */
-  spin_for_ms (400);
+  gf_spin_ms (400);
   g_assert_cmpuint (w.calls, ==, 1);
   waiter_clear (&w);
 }

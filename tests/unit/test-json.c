@@ -227,6 +227,20 @@ test_parsed_tree_is_mutable (void)
   g_assert_cmpstr (tg_json_string (tg_json_node_object (node), "b"), ==, "two");
 }
 
+
+/* {"member": "value"} as a request body: quotes and non-ASCII kept as they are. */
+static void
+test_new_string_object (void)
+{
+  g_autoptr (JsonNode) node = tg_json_new_string_object ("topic", "Plans \"Q3\" \xc3\xa9t\xc3\xa9");
+  g_autofree char *text = tg_json_to_string (node);
+
+  g_assert_cmpstr (tg_json_string (tg_json_node_object (node), "topic"), ==,
+                   "Plans \"Q3\" \xc3\xa9t\xc3\xa9");
+  g_assert_cmpuint (json_object_get_size (tg_json_node_object (node)), ==, 1);
+  g_assert_cmpstr (text, ==, "{\"topic\":\"Plans \\\"Q3\\\" \xc3\xa9t\xc3\xa9\"}");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -240,5 +254,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/arrays", test_arrays);
   g_test_add_func ("/json/to-string", test_to_string);
   g_test_add_func ("/json/parsed-tree-is-mutable", test_parsed_tree_is_mutable);
+  g_test_add_func ("/json/new-string-object", test_new_string_object);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
@@ -16,127 +17,31 @@
 #include "core/tg-readstate.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 /* Enough of a PNG for every check here (the signature, then anything). */
 static const guint8 PNG[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H',
                               'D', 'R', 1, 2, 3, 4, 0xff, 0x00, 0x7f };
 
-typedef struct {
-  FakeGraph *fg;
-  TgGraph *graph;
-  TgAuth *auth;
-  const char *me_id;
-  const char *bob_id;
-  const char *carol_id;
-} Fx;
+typedef GfFixture Fx;
+#define BOB_ID(fx) fake_graph_user_id ((fx)->fg, BOB)
+#define CAROL_ID(fx) fake_graph_user_id ((fx)->fg, CAROL)
 
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Waiter *w)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-static void
-waiter_clear (Waiter *w)
-{
-  g_clear_object (&w->result);
-  w->done = FALSE;
-}
-
+/* Me, Bob and Carol, signed in as me. */
 static Fx *
 fx_new (void)
 {
-  Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  Waiter w = { 0 };
-
-  fx->fg = fake_graph_new (ME);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  fx->me_id = fake_graph_user_id (fx->fg, ME);
-  fx->bob_id = fake_graph_add_user (fx->fg, BOB, "Bob");
-  fx->carol_id = fake_graph_add_user (fx->fg, CAROL, "Carol");
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_done, &w);
-  wait_for (&w);
-  g_assert_true (tg_auth_sign_in_finish (fx->auth, w.result, &error));
-  g_assert_no_error (error);
-  waiter_clear (&w);
-  fake_graph_clear_log (fx->fg);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  fake_graph_free (fx->fg);
-  g_free (fx);
+  return gf_fixture_add_users (gf_fixture_new (ME), BOB, "Bob", CAROL, "Carol", NULL);
 }
 
 /* The body of the only logged request matching method + path glob, parsed. */
 static JsonObject *
 only_request_body (Fx *fx, const char *method, const char *glob, JsonNode **node_out)
 {
-  GPtrArray *log = fake_graph_requests (fx->fg);
-  FakeRequest *found = NULL;
-  GError *error = NULL;
-
   g_assert_cmpuint (fake_graph_count (fx->fg, method, glob), ==, 1);
-  for (guint i = 0; i < log->len; i++)
-    {
-      FakeRequest *r = log->pdata[i];
-
-      if (g_str_equal (r->method, method) && g_pattern_match_simple (glob, r->path))
-        found = r;
-    }
-  g_assert_nonnull (found);
-  g_assert_nonnull (found->body);
-  *node_out = tg_json_parse (found->body, -1, &error);
-  g_assert_no_error (error);
-  return tg_json_node_object (*node_out);
+  return gf_request_body (gf_last_request (fx->fg, method, glob), node_out);
 }
 
 /* ---- tg-photos ---- */
@@ -150,60 +55,60 @@ test_photo (void)
   g_autoptr (GBytes) bytes = NULL;
   g_autofree char *etag = NULL, *etag2 = NULL, *type = NULL;
   GError *error = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
 
   fake_graph_set_user_photo (fx->fg, BOB, png);
 
-  tg_photos_get_etag_async (fx->graph, fx->bob_id, NULL, on_done, &w);
-  wait_for (&w);
+  tg_photos_get_etag_async (fx->graph, BOB_ID (fx), NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   etag = tg_photos_get_etag_finish (fx->graph, w.result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (etag);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
 
-  tg_photos_get_async (fx->graph, fx->bob_id, TG_PHOTOS_ICON_SIZE, NULL, on_done, &w);
-  wait_for (&w);
+  tg_photos_get_async (fx->graph, BOB_ID (fx), TG_PHOTOS_ICON_SIZE, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   bytes = tg_photos_get_finish (fx->graph, w.result, &type, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (bytes, png));
   g_assert_cmpstr (type, ==, "image/png");
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/users/*/photo"), ==, 1);
   g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "/v1.0/users/*/photos/48x48/$value"), ==, 1);
 
   /* a new photo, a new ETag */
   fake_graph_set_user_photo (fx->fg, BOB, other);
-  tg_photos_get_etag_async (fx->graph, fx->bob_id, NULL, on_done, &w);
-  wait_for (&w);
+  tg_photos_get_etag_async (fx->graph, BOB_ID (fx), NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   etag2 = tg_photos_get_etag_finish (fx->graph, w.result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (etag2, !=, etag);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
 
   /* no photo: one 404, TG_ERROR_NOT_FOUND, both ways */
-  tg_photos_get_etag_async (fx->graph, fx->carol_id, NULL, on_done, &w);
-  wait_for (&w);
+  tg_photos_get_etag_async (fx->graph, CAROL_ID (fx), NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_null (tg_photos_get_etag_finish (fx->graph, w.result, &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  waiter_clear (&w);
-  tg_photos_get_async (fx->graph, fx->carol_id, 0, NULL, on_done, &w);
-  wait_for (&w);
+  gf_wait_clear (&w);
+  tg_photos_get_async (fx->graph, CAROL_ID (fx), 0, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_null (tg_photos_get_finish (fx->graph, w.result, NULL, &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
 
   /* no user id: refused without a request */
   fake_graph_clear_log (fx->fg);
-  tg_photos_get_etag_async (fx->graph, "", NULL, on_done, &w);
-  wait_for (&w);
+  tg_photos_get_etag_async (fx->graph, "", NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_null (tg_photos_get_etag_finish (fx->graph, w.result, &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   g_assert_cmpuint (fake_graph_requests (fx->fg)->len, ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* ---- tg-hosted ---- */
@@ -341,18 +246,18 @@ test_send_with_images (void)
   g_autofree char *content = NULL, *path = NULL, *type = NULL;
   g_autofree guchar *decoded = NULL;
   GError *error = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   JsonObject *body, *hosted;
   gsize len = 0;
 
   g_ptr_array_add (images, tg_hosted_image_new ("1", "image/png", png));
   content = g_strdup_printf ("see <img src=\"%s\" alt=\"image\">", "../hostedContents/1/$value");
   tg_chats_send_message_with_images_async (fx->graph, chat_id, content, FALSE, NULL, images, NULL,
-                                           on_done, &w);
-  wait_for (&w);
+                                           gf_wait_cb, &w);
+  gf_wait (&w);
   msg = tg_chats_send_message_finish (fx->graph, w.result, &error);
   g_assert_no_error (error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
 
   body = only_request_body (fx, "POST", "/v1.0/chats/*/messages", &node);
   g_assert_cmpstr (tg_json_path_string (body, "body", "contentType", NULL), ==, "html");
@@ -376,27 +281,27 @@ test_send_with_images (void)
     path = tg_hosted_path_from_src (fx->graph, src);
   }
   g_assert_nonnull (path);
-  tg_hosted_get_async (fx->graph, path, NULL, on_done, &w);
-  wait_for (&w);
+  tg_hosted_get_async (fx->graph, path, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   back = tg_hosted_get_finish (fx->graph, w.result, &type, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (back, png));
   g_assert_cmpstr (type, ==, "image/png");
-  waiter_clear (&w);
+  gf_wait_clear (&w);
 
   /* a message without images has no hostedContents member */
   g_clear_pointer (&node, json_node_unref);
   fake_graph_clear_log (fx->fg);
-  tg_chats_send_message_async (fx->graph, chat_id, "plain", FALSE, NULL, NULL, on_done, &w);
-  wait_for (&w);
+  tg_chats_send_message_async (fx->graph, chat_id, "plain", FALSE, NULL, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_clear_pointer (&msg, tg_message_unref);
   msg = tg_chats_send_message_finish (fx->graph, w.result, &error);
   g_assert_no_error (error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   body = only_request_body (fx, "POST", "/v1.0/chats/*/messages", &node);
   g_assert_false (json_object_has_member (body, "hostedContents"));
   g_assert_cmpstr (tg_json_path_string (body, "body", "contentType", NULL), ==, "text");
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* A failed download is an error, not empty bytes. */
@@ -410,15 +315,15 @@ test_hosted_missing (void)
   g_autofree char *path = g_strdup_printf ("/chats/%s/messages/%s/hostedContents/bm9uZQ==/$value",
                                            chat_id, mid);
   GError *error = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
 
-  tg_hosted_get_async (fx->graph, path, NULL, on_done, &w);
-  wait_for (&w);
+  tg_hosted_get_async (fx->graph, path, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_null (tg_hosted_get_finish (fx->graph, w.result, NULL, &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  waiter_clear (&w);
-  fx_free (fx);
+  gf_wait_clear (&w);
+  gf_fixture_free (fx);
 }
 
 /* ---- tg-readstate ---- */
@@ -431,16 +336,16 @@ test_mark_read (void)
   const char *chat_id = fake_graph_add_chat (fx->fg, "oneOnOne", NULL, members);
   g_autoptr (JsonNode) node = NULL;
   GError *error = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   JsonObject *body;
 
   fake_graph_inject_message (fx->fg, chat_id, BOB, "hi");
   tg_readstate_mark_read_async (fx->graph, chat_id, fx->me_id, fake_graph_tenant_id (fx->fg), NULL,
-                                on_done, &w);
-  wait_for (&w);
+                                gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_true (tg_readstate_mark_read_finish (fx->graph, w.result, &error));
   g_assert_no_error (error);
-  waiter_clear (&w);
+  gf_wait_clear (&w);
   body = only_request_body (fx, "POST", "/v1.0/chats/*/markChatReadForUser", &node);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpuint (json_object_get_size (tg_json_object (body, "user")), ==, 2);
@@ -449,13 +354,13 @@ test_mark_read (void)
                    fake_graph_tenant_id (fx->fg));
 
   /* someone else's id: Graph refuses, the error comes back */
-  tg_readstate_mark_read_async (fx->graph, chat_id, fx->bob_id, NULL, NULL, on_done, &w);
-  wait_for (&w);
+  tg_readstate_mark_read_async (fx->graph, chat_id, BOB_ID (fx), NULL, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_false (tg_readstate_mark_read_finish (fx->graph, w.result, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
-  waiter_clear (&w);
-  fx_free (fx);
+  gf_wait_clear (&w);
+  gf_fixture_free (fx);
 }
 
 int

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-error.h"
 #include "core/tg-graph.h"
@@ -12,94 +13,14 @@
 #include "core/tg-messages.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
+typedef GfFixture Fixture;
 
-typedef struct {
-  FakeGraph *fg;
-  SoupSession *session;
-  TgGraph *graph;
-  TgAuth *auth;
-} Fixture;
-
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Waiter *w)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
+/* Alice (signed in), Bob and Carol. */
 static void
 fixture_set_up (Fixture *fx, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *refresh = NULL;
-
-  fx->fg = fake_graph_new ("alice@contoso.com");
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  g_assert_no_error (error);
-  fake_graph_add_user (fx->fg, "bob@contoso.com", "Bob Jones");
-  fake_graph_add_user (fx->fg, "carol@contoso.com", "Carol Smith");
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->session = soup_session_new ();
-  fx->auth = tg_auth_new (fx->session, fake_graph_base_url (fx->fg), "organizations",
-                          "14d82eec-204b-4c2f-b7e8-296a70dab67e", NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-}
-
-static void
-fixture_tear_down (Fixture *fx, gconstpointer data)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  g_object_unref (fx->session);
-  fake_graph_free (fx->fg);
-}
-
-static const FakeRequest *
-last_request (Fixture *fx, const char *method)
-{
-  GPtrArray *log = fake_graph_requests (fx->fg);
-
-  for (guint i = log->len; i > 0; i--)
-    {
-      const FakeRequest *r = g_ptr_array_index (log, i - 1);
-
-      if (g_strcmp0 (r->method, method) == 0)
-        return r;
-    }
-  return NULL;
+  gf_fixture_set_up (fx, "alice@contoso.com");
+  gf_fixture_add_users (fx, "bob@contoso.com", "Bob Jones", "carol@contoso.com", "Carol Smith", NULL);
 }
 
 #define ME "alice@contoso.com"
@@ -118,24 +39,12 @@ group_chat (Fixture *fx)
 static const FakeRequest *
 only_request (Fixture *fx, const char *method, const char *path)
 {
-  const FakeRequest *req = last_request (fx, method);
+  const FakeRequest *req = gf_last_request (fx->fg, method, "*");
 
   g_assert_cmpuint (fake_graph_count (fx->fg, method, "/v1.0/*"), ==, 1);
   g_assert_nonnull (req);
   g_assert_cmpstr (req->path, ==, path);
   return req;
-}
-
-static JsonObject *
-body_object (const FakeRequest *req, JsonNode **keep)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (req->body);
-  *keep = tg_json_parse (req->body, -1, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (tg_json_node_object (*keep));
-  return tg_json_node_object (*keep);
 }
 
 static JsonNode *
@@ -152,12 +61,12 @@ message_json (Fixture *fx, const char *chat, const char *mid)
 static gboolean
 soft_delete (Fixture *fx, const char *chat, const char *mid, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   gboolean ok;
 
   tg_messages_soft_delete_async (fx->graph, fake_graph_user_id (fx->fg, ME), chat, mid, NULL,
-                                 on_done, &w);
-  wait_for (&w);
+                                 gf_wait_cb, &w);
+  gf_wait (&w);
   ok = tg_messages_soft_delete_finish (fx->graph, w.result, error);
   g_object_unref (w.result);
   return ok;
@@ -211,11 +120,11 @@ static gboolean
 edit (Fixture *fx, const char *chat, const char *mid, const char *content, gboolean is_html,
       GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   gboolean ok;
 
-  tg_messages_edit_async (fx->graph, chat, mid, content, is_html, NULL, on_done, &w);
-  wait_for (&w);
+  tg_messages_edit_async (fx->graph, chat, mid, content, is_html, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   ok = tg_messages_edit_finish (fx->graph, w.result, error);
   g_object_unref (w.result);
   return ok;
@@ -238,7 +147,7 @@ test_edit (Fixture *fx, gconstpointer data)
   g_assert_true (edit (fx, chat, mid, "the plan \"v2\"", FALSE, &error));
   g_assert_no_error (error);
   req = only_request (fx, "PATCH", path);
-  body = body_object (req, &keep);
+  body = gf_request_body (req, &keep);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (tg_json_path_string (body, "body", "contentType", NULL), ==, "text");
   g_assert_cmpstr (tg_json_path_string (body, "body", "content", NULL), ==, "the plan \"v2\"");
@@ -263,17 +172,17 @@ test_set_reaction (Fixture *fx, gconstpointer data)
   g_autofree char *path = g_strdup_printf ("/v1.0/chats/%s/messages/%s/setReaction", chat, mid);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) keep = NULL, after = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   JsonObject *body;
   JsonArray *reactions;
 
   fake_graph_clear_log (fx->fg);
-  tg_messages_set_reaction_async (fx->graph, chat, mid, THUMBS, NULL, on_done, &w);
-  wait_for (&w);
+  tg_messages_set_reaction_async (fx->graph, chat, mid, THUMBS, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_true (tg_messages_set_reaction_finish (fx->graph, w.result, &error));
   g_object_unref (w.result);
   g_assert_no_error (error);
-  body = body_object (only_request (fx, "POST", path), &keep);
+  body = gf_request_body (only_request (fx, "POST", path), &keep);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (tg_json_string (body, "reactionType"), ==, THUMBS);
 
@@ -290,11 +199,11 @@ test_set_reaction (Fixture *fx, gconstpointer data)
 static GPtrArray *
 list_pinned (Fixture *fx, const char *chat, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GPtrArray *pins;
 
-  tg_messages_list_pinned_async (fx->graph, chat, NULL, on_done, &w);
-  wait_for (&w);
+  tg_messages_list_pinned_async (fx->graph, chat, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   pins = tg_messages_list_pinned_finish (fx->graph, w.result, error);
   g_object_unref (w.result);
   return pins;
@@ -303,11 +212,11 @@ list_pinned (Fixture *fx, const char *chat, GError **error)
 static gboolean
 unpin (Fixture *fx, const char *chat, const char *mid, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   gboolean ok;
 
-  tg_messages_unpin_async (fx->graph, chat, mid, NULL, on_done, &w);
-  wait_for (&w);
+  tg_messages_unpin_async (fx->graph, chat, mid, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   ok = tg_messages_unpin_finish (fx->graph, w.result, error);
   g_object_unref (w.result);
   return ok;
@@ -328,20 +237,20 @@ test_pin_list_unpin (Fixture *fx, gconstpointer data)
   g_autoptr (GPtrArray) pins = NULL, after = NULL;
   const TgPinnedMessage *pin;
   const FakeRequest *req;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   JsonObject *body;
 
   /* pin: POST with the message bound by Graph's absolute URL */
   fake_graph_clear_log (fx->fg);
-  tg_messages_pin_async (fx->graph, chat, first, NULL, on_done, &w);
-  wait_for (&w);
+  tg_messages_pin_async (fx->graph, chat, first, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_true (tg_messages_pin_finish (fx->graph, w.result, &pin_id, &error));
   g_clear_object (&w.result);
   g_assert_no_error (error);
   g_assert_nonnull (pin_id);
   g_assert_cmpstr (pin_id, !=, first);
   req = only_request (fx, "POST", pins_path);
-  body = body_object (req, &keep);
+  body = gf_request_body (req, &keep);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (tg_json_string (body, "message@odata.bind"), ==, bind);
   fake_graph_pin_message (fx->fg, chat, BOB, second);
@@ -396,11 +305,11 @@ test_unpin_not_pinned (Fixture *fx, gconstpointer data)
 
   /* Pinning an unknown message: Graph's 404. */
   {
-    Waiter w = { 0 };
+    GfWait w = { 0 };
     char *pin_id = (char *) "untouched";
 
-    tg_messages_pin_async (fx->graph, chat, "1700000000000", NULL, on_done, &w);
-    wait_for (&w);
+    tg_messages_pin_async (fx->graph, chat, "1700000000000", NULL, gf_wait_cb, &w);
+    gf_wait (&w);
     g_assert_false (tg_messages_pin_finish (fx->graph, w.result, &pin_id, &error));
     g_object_unref (w.result);
     g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
@@ -413,7 +322,7 @@ static void
 test_bad_arguments (Fixture *fx, gconstpointer data)
 {
   GError *error = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
 
   fake_graph_clear_log (fx->fg);
   g_assert_false (soft_delete (fx, "19:x@thread.v2", NULL, &error));
@@ -425,8 +334,8 @@ test_bad_arguments (Fixture *fx, gconstpointer data)
   g_assert_false (unpin (fx, NULL, "1", &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
-  tg_messages_set_reaction_async (fx->graph, "19:x@thread.v2", "1", "", NULL, on_done, &w);
-  wait_for (&w);
+  tg_messages_set_reaction_async (fx->graph, "19:x@thread.v2", "1", "", NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   g_assert_false (tg_messages_set_reaction_finish (fx->graph, w.result, &error));
   g_object_unref (w.result);
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
@@ -441,11 +350,11 @@ test_cancelled (Fixture *fx, gconstpointer data)
   const char *mid = fake_graph_inject_message (fx->fg, chat, BOB, "x");
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   GError *error = NULL;
-  Waiter w = { 0 };
+  GfWait w = { 0 };
 
-  tg_messages_unpin_async (fx->graph, chat, mid, cancellable, on_done, &w);
+  tg_messages_unpin_async (fx->graph, chat, mid, cancellable, gf_wait_cb, &w);
   g_cancellable_cancel (cancellable);
-  wait_for (&w);
+  gf_wait (&w);
   g_assert_false (tg_messages_unpin_finish (fx->graph, w.result, &error));
   g_object_unref (w.result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -456,7 +365,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, gf_fixture_tear_down)
   ADD ("/messages/soft-delete/own", test_soft_delete_own);
   ADD ("/messages/soft-delete/others", test_soft_delete_others);
   ADD ("/messages/edit", test_edit);

@@ -499,6 +499,20 @@ test_user_member (void)
   g_assert_null (tg_member_new_from_json (NULL));
 }
 
+
+/* AAD ids compare without regard to case; a missing id equals nothing. */
+static void
+test_id_equal (void)
+{
+  g_assert_true (tg_id_equal ("8f7a1c2e-AAAA-4b1b-9c3d-000000000001",
+                              "8F7A1C2E-aaaa-4B1B-9C3D-000000000001"));
+  g_assert_false (tg_id_equal ("8f7a1c2e-aaaa-4b1b-9c3d-000000000001",
+                               "8f7a1c2e-aaaa-4b1b-9c3d-000000000002"));
+  g_assert_false (tg_id_equal (NULL, NULL));
+  g_assert_false (tg_id_equal ("a", NULL));
+  g_assert_false (tg_id_equal (NULL, "a"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -517,5 +531,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/system/unknown-enum", test_system_unknown_enum);
   g_test_add_func ("/model/message/reactions-hash", test_reactions_hash);
   g_test_add_func ("/model/user-member", test_user_member);
+  g_test_add_func ("/model/id-equal", test_id_equal);
   return g_test_run ();
 }

@@ -6,103 +6,25 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-presence.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define ME "me@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
-typedef struct {
-  FakeGraph *fg;
-  TgGraph *graph;
-  TgAuth *auth;
-} Fx;
-
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Waiter *w)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-/* A signed-in client; `withheld` is a permission the tenant does not grant (or NULL). */
-static Fx *
-fx_new (const char *withheld)
-{
-  Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  Waiter w = { 0 };
-
-  fx->fg = fake_graph_new (ME);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  fake_graph_withhold_scope (fx->fg, withheld);
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_done, &w);
-  wait_for (&w);
-  g_assert_true (tg_auth_sign_in_finish (fx->auth, w.result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&w.result);
-  fake_graph_clear_log (fx->fg);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  fake_graph_free (fx->fg);
-  g_free (fx);
-}
+typedef GfFixture Fx;
 
 static GPtrArray *
 get_presences (Fx *fx, const char *const *ids, guint n, GCancellable *cancellable, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GPtrArray *out;
 
-  tg_presence_get_async (fx->graph, ids, n, cancellable, on_done, &w);
-  wait_for (&w);
+  tg_presence_get_async (fx->graph, ids, n, cancellable, gf_wait_cb, &w);
+  gf_wait (&w);
   out = tg_presence_get_finish (fx->graph, w.result, error);
   g_clear_object (&w.result);
   return out;
@@ -126,7 +48,7 @@ find_presence (GPtrArray *presences, const char *id)
 static void
 test_chunks_of_650 (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) presences = NULL;
   GError *error = NULL;
@@ -179,13 +101,13 @@ test_chunks_of_650 (void)
     }
   g_assert_cmpuint (calls, ==, 2);
   g_assert_cmpuint (total, ==, 700);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
 test_exactly_650_is_one_call (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) presences = NULL;
   g_autoptr (GPtrArray) none = NULL;
@@ -208,13 +130,13 @@ test_exactly_650_is_one_call (void)
   g_assert_no_error (error);
   g_assert_cmpuint (none->len, ==, 0);
   g_assert_cmpuint (fake_graph_count (fx->fg, NULL, "*"), ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
 test_unknown_user_and_errors (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   const char *bob = fake_graph_add_user (fx->fg, "bob@contoso.com", "Bob");
   const char *ids[] = { bob, "00000000-0000-0000-0000-000000000000" };
   g_autoptr (GPtrArray) presences = NULL;
@@ -233,13 +155,13 @@ test_unknown_user_and_errors (void)
   g_assert_null (failed);
   g_assert_error (error, TG_ERROR, TG_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
 test_cancel (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   const char *ids[] = { fake_graph_add_user (fx->fg, "bob@contoso.com", "Bob") };
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   GPtrArray *presences;
@@ -252,7 +174,7 @@ test_cancel (void)
   g_assert_null (presences);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* ---- the parser ---- */
@@ -361,11 +283,11 @@ static gboolean
 set_preferred (Fx *fx, const char *availability, const char *activity, const char *expiration,
                GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   gboolean ok;
 
-  tg_presence_set_preferred_async (fx->graph, availability, activity, expiration, NULL, on_done, &w);
-  wait_for (&w);
+  tg_presence_set_preferred_async (fx->graph, availability, activity, expiration, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   ok = tg_presence_set_preferred_finish (fx->graph, w.result, error);
   g_clear_object (&w.result);
   return ok;
@@ -374,7 +296,7 @@ set_preferred (Fx *fx, const char *availability, const char *activity, const cha
 static void
 test_set_preferred (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   const char *me_id = fake_graph_user_id (fx->fg, ME);
   g_autoptr (GPtrArray) presences = NULL;
   g_autoptr (JsonNode) body = NULL;
@@ -411,20 +333,20 @@ test_set_preferred (void)
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
   g_assert_cmpuint (fake_graph_requests (fx->fg)->len, ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
 test_set_preferred_without_permission (void)
 {
-  Fx *fx = fx_new ("Presence.ReadWrite");
+  Fx *fx = gf_fixture_new_withholding (ME, "Presence.ReadWrite");
   GError *error = NULL;
 
   g_assert_false (set_preferred (fx, "Busy", "Busy", "PT8H", &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_FORBIDDEN);
   g_clear_error (&error);
   g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/me/presence/setUserPreferredPresence"), ==, 1);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 int

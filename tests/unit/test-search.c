@@ -5,17 +5,16 @@
  * a time, a summary kept when a message cannot be fetched, errors). */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-search.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 /* ------------------------------------------------------------------------------------------ */
 /* The KQL builder                                                                             */
@@ -217,102 +216,12 @@ test_parse_date (void)
 /* ------------------------------------------------------------------------------------------ */
 /* The search against the emulator                                                             */
 
-typedef struct {
-  FakeGraph *fg;
-  TgGraph *graph;
-  TgAuth *auth;
-} Fx;
-
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-/* Iterates until done; `each` (may be NULL) runs after every iteration. */
-static void
-wait_for_full (Waiter *w, void (*each) (gpointer), gpointer data)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      if (each != NULL)
-        each (data);
-    }
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-static void
-wait_for (Waiter *w)
-{
-  wait_for_full (w, NULL, NULL);
-}
-
-static Fx *
-fx_new_for (FakeGraph *fg)
-{
-  Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  Waiter w = { 0 };
-
-  fx->fg = fg;
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_done, &w);
-  wait_for (&w);
-  g_assert_true (tg_auth_sign_in_finish (fx->auth, w.result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&w.result);
-  fake_graph_clear_log (fx->fg);
-  return fx;
-}
+typedef GfFixture Fx;
 
 static Fx *
 fx_new (void)
 {
-  FakeGraph *fg = fake_graph_new (ME);
-
-  fake_graph_add_user (fg, BOB, "Bob Jones");
-  fake_graph_add_user (fg, CAROL, "Carol Smith");
-  return fx_new_for (fg);
-}
-
-static void
-fx_free (Fx *fx)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  fake_graph_free (fx->fg);
-  g_free (fx);
+  return gf_fixture_add_users (gf_fixture_new (ME), BOB, "Bob Jones", CAROL, "Carol Smith", NULL);
 }
 
 static const char *
@@ -327,11 +236,11 @@ static TgSearchPage *
 search_full (Fx *fx, const char *query, const char *chat_id, guint from, guint max_hits,
              void (*each) (gpointer), gpointer data, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   TgSearchPage *page;
 
-  tg_search_messages_async (fx->graph, query, chat_id, from, max_hits, NULL, on_done, &w);
-  wait_for_full (&w, each, data);
+  tg_search_messages_async (fx->graph, query, chat_id, from, max_hits, NULL, gf_wait_cb, &w);
+  gf_wait_each (&w, each, data);
   page = tg_search_messages_finish (fx->graph, w.result, error);
   g_clear_object (&w.result);
   return page;
@@ -442,7 +351,7 @@ test_search_one_chat (void)
   g_assert_cmpstr (hit->message->from_display_name, ==, "Bob Jones");
   g_assert_cmpint (hit->created, ==, hit->message->created);
   g_assert_true (nth_request (fx->fg, "GET", "/v1.0/chats/*/messages/*", 0) != NULL);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -459,7 +368,7 @@ test_search_no_hits (void)
   g_assert_false (page->more);
   g_assert_cmpuint (fake_graph_count (fx->fg, "POST", "/v1.0/search/query"), ==, 1);
   g_assert_cmpuint (fake_graph_count (fx->fg, "GET", "*"), ==, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* A page full: the cursor points at the next hit, and the next call starts there. */
@@ -499,7 +408,7 @@ test_search_next_page (void)
         g_assert_true (g_hash_table_add (ids, ((TgSearchHit *) page->hits->pdata[i])->message_id));
     }
   g_assert_cmpuint (g_hash_table_size (ids), ==, 23);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* This chat's hits come after a full Graph page of other chats' hits: the scan goes on to the
@@ -525,7 +434,7 @@ test_search_scans_pages (void)
   g_assert_false (page->more);
   g_assert_cmpstr (((TgSearchHit *) page->hits->pdata[0])->message->body, ==, "release two");
   g_assert_cmpstr (((TgSearchHit *) page->hits->pdata[1])->message->body, ==, "release one");
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* The scan is bounded: with only other chats' hits, TG_SEARCH_MAX_SCAN requests, then a cursor. */
@@ -546,7 +455,7 @@ test_search_scan_bounded (void)
   g_assert_cmpuint (page->hits->len, ==, 0);
   g_assert_true (page->more);
   g_assert_cmpuint (page->next_from, ==, TG_SEARCH_GRAPH_PAGE * TG_SEARCH_MAX_SCAN);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* Unanswered message GETs at the emulator right now, and the most seen at once. */
@@ -597,7 +506,7 @@ test_search_bounded_concurrency (void)
     g_assert_nonnull (((TgSearchHit *) page->hits->pdata[i])->message);
   g_assert_cmpuint (f.max, <=, TG_SEARCH_FETCH_CONCURRENCY);
   g_assert_cmpuint (f.max, ==, TG_SEARCH_FETCH_CONCURRENCY);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* A message that cannot be fetched keeps Graph's summary (highlights dropped). */
@@ -619,7 +528,7 @@ test_search_fetch_fails (void)
   g_assert_cmpstr (hit->summary, ==, "gone soon");
   g_assert_cmpstr (hit->from_name, ==, "Bob Jones");
   g_assert_cmpint (hit->created, >, 0);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -637,7 +546,7 @@ test_search_errors (void)
   page = search_full (fx, "", NULL, 0, 10, NULL, NULL, &error);
   g_assert_null (page);
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 /* Dates and from: reach the emulator's KQL: only the messages of that sender and those days. */
@@ -665,7 +574,7 @@ test_search_from_and_dates (void)
   g_autofree char *q = NULL, *expected = NULL;
 
   g_assert_no_error (error);
-  fx = fx_new_for (fg);
+  fx = gf_fixture_new_for (fg);
   q = kql ("budget", "Bob Jones", since, until);
   expected = g_strdup_printf ("\"budget\" from:\"Bob Jones\" sent>=%s sent<=%s", since, until);
   g_assert_cmpstr (q, ==, expected);
@@ -674,7 +583,7 @@ test_search_from_and_dates (void)
   /* The ten-day-old draft and Carol's message are out. */
   g_assert_cmpuint (page->hits->len, ==, 1);
   g_assert_cmpstr (((TgSearchHit *) page->hits->pdata[0])->message->body, ==, "budget final");
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 int

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-chats.h"
 #include "core/tg-error.h"
@@ -13,47 +14,12 @@
 #include "core/tg-sync.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define FAST 0.001
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
 #define CAROL "carol@contoso.com"
 #define DAVE "dave@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-
-/* ------------------------------------------------------------------------------------------ */
-/* waiting */
-
-static gboolean
-on_flag_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (const gboolean *flag)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_flag_timeout, &hung);
-
-  while (!*flag && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-/* Runs whatever is ready (idles, answers in flight) for a short while. */
-static void
-spin (guint ms)
-{
-  gboolean over = FALSE;
-
-  g_timeout_add (ms, on_flag_timeout, &over);
-  while (!over)
-    g_main_context_iteration (NULL, TRUE);
-}
+#define BOB_ID(fx) fake_graph_user_id ((fx)->fg, BOB)
 
 /* ------------------------------------------------------------------------------------------ */
 /* recorded events */
@@ -94,14 +60,13 @@ change_copy_free (gpointer p)
 }
 
 typedef struct {
-  FakeGraph *fg;
+  GfFixture *gf;
+  FakeGraph *fg;               /* shorthands for gf's */
   TgGraph *graph;
-  TgAuth *auth;
+  const char *me_id;
   TgSync *sync;
   GPtrArray *events;
   guint state_changes;
-  char *me_id;
-  char *bob_id;
   gboolean forbid_callbacks;   /* after stop: any callback fails the test */
   GHashTable *open_chats;      /* what cb_open_chats answers (NULL: nothing open) */
 } Fx;
@@ -222,54 +187,17 @@ nth_event (Fx *fx, EventKind kind, guint i)
 /* ------------------------------------------------------------------------------------------ */
 /* fixture */
 
-static void
-on_signed_in (GObject *source, GAsyncResult *result, gpointer data)
-{
-  GError *error = NULL;
-
-  g_assert_true (tg_auth_sign_in_finish ((TgAuth *) data, result, &error));
-  g_assert_no_error (error);
-}
-
-static void
-fx_sign_in (Fx *fx)
-{
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  gboolean done = FALSE;
-
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, FAST);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_signed_in, fx->auth);
-  /* on_signed_in asserts; completion is seen through the token */
-  while (!done)
-    {
-      spin (1);
-      done = tg_auth_has_valid_token (fx->auth);
-    }
-}
-
+/* Me, Bob, Carol and Dave, signed in as me. */
 static Fx *
 fx_new (void)
 {
   Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
 
-  fx->fg = fake_graph_new (ME);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  g_assert_no_error (error);
-  fx->me_id = g_strdup (fake_graph_user_id (fx->fg, ME));
-  fx->bob_id = g_strdup (fake_graph_add_user (fx->fg, BOB, "Bob Builder"));
-  fake_graph_add_user (fx->fg, CAROL, "Carol");
-  fake_graph_add_user (fx->fg, DAVE, "Dave");
-  fx_sign_in (fx);
+  fx->gf = gf_fixture_add_users (gf_fixture_new (ME), BOB, "Bob Builder", CAROL, "Carol", DAVE,
+                                 "Dave", NULL);
+  fx->fg = fx->gf->fg;
+  fx->graph = fx->gf->graph;
+  fx->me_id = fx->gf->me_id;
   fx->events = g_ptr_array_new_with_free_func (event_free);
   return fx;
 }
@@ -287,14 +215,9 @@ static void
 fx_free (Fx *fx)
 {
   g_clear_pointer (&fx->sync, tg_sync_free);
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  spin (5);   /* let cancelled requests unwind before the server goes */
-  fake_graph_free (fx->fg);
+  gf_fixture_free (fx->gf);
   g_ptr_array_unref (fx->events);
   g_clear_pointer (&fx->open_chats, g_hash_table_unref);
-  g_free (fx->me_id);
-  g_free (fx->bob_id);
   g_free (fx);
 }
 
@@ -322,7 +245,7 @@ poll_once (Fx *fx)
   PollResult r = { fx->sync, FALSE, FALSE, NULL };
 
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_true (r.ok == (r.error == NULL));
   return r.error;
 }
@@ -333,6 +256,14 @@ poll_ok (Fx *fx)
   GError *error = poll_once (fx);
 
   g_assert_no_error (error);
+}
+
+/* The engine started with no saved state, and its first poll done. */
+static void
+fx_start_and_poll (Fx *fx)
+{
+  fx_start_engine (fx, NULL);
+  poll_ok (fx);
 }
 
 /* n chats with bob (one-on-one for the first, groups after), each with one message read. */
@@ -408,8 +339,7 @@ test_idle_one_request (void)
   Fx *fx = fx_new ();
   g_ptr_array_unref (make_chats (fx, 120, TRUE));
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 0);   /* everything was read */
   for (guint round = 0; round < 3; round++)
     {
@@ -433,8 +363,7 @@ test_inject_once (void)
   const char *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "<p>Hi <b>there</b></p>");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -442,7 +371,7 @@ test_inject_once (void)
   g_assert_cmpstr (e->chat_id, ==, chat);
   g_assert_cmpstr (e->msg->id, ==, mid);
   g_assert_cmpuint (e->flags, ==, TG_SYNC_MSG_NEW);
-  g_assert_cmpstr (e->msg->from_user_id, ==, fx->bob_id);
+  g_assert_cmpstr (e->msg->from_user_id, ==, BOB_ID (fx));
   g_assert_cmpstr (e->msg->from_display_name, ==, "Bob Builder");
   /* the emulator's message ids are the creation time in ms */
   g_assert_cmpint (e->msg->created / 1000, ==, g_ascii_strtoll (mid, NULL, 10));
@@ -462,8 +391,7 @@ test_burst (void)
   g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) got = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 50; i++)
     {
       const char *chat = ids->pdata[(i * 7) % 5 + 3];
@@ -519,8 +447,7 @@ test_burst_many_chats (void)
   Fx *fx = fx_new ();
   g_autoptr (GPtrArray) ids = make_chats (fx, 60, TRUE);
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 45; i++)
     fake_graph_inject_message (fx->fg, ids->pdata[i + 10], BOB, "x");
   fake_graph_clear_log (fx->fg);
@@ -540,8 +467,7 @@ test_paging_one_chat (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   gint64 last = 0;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 120; i++)
     fake_graph_inject_message (fx->fg, ids->pdata[1], BOB, "many");
   poll_ok (fx);
@@ -565,8 +491,7 @@ test_restart_offline (void)
   g_autofree char *state = NULL;
   const char *offline[3];
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_inject_message (fx->fg, ids->pdata[2], BOB, "before");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -642,8 +567,7 @@ test_first_sign_in_unread (void)
   fake_graph_inject_message (fx->fg, ids->pdata[71], BOB, "read 2");
   fake_graph_mark_read (fx->fg, ids->pdata[71]);
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 3);
   g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==,
                    strcmp (nth_event (fx, EV_MESSAGE, 0)->chat_id, ids->pdata[5]) == 0 ? unread1 : unread3);
@@ -669,8 +593,7 @@ test_edit_delete (void)
   const char *chat = ids->pdata[2], *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "first text");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -705,8 +628,7 @@ test_own_change_not_delivered (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 2, TRUE);
   const char *chat = ids->pdata[1], *mid;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, ME, "teh text");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -749,8 +671,7 @@ test_edit_older_message (void)
   const char *chat = ids->pdata[1], *old, *newer;
   guint edited = 0, news = 0;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   old = fake_graph_inject_message (fx->fg, chat, BOB, "old");
   fake_graph_inject_message (fx->fg, chat, BOB, "later");
   poll_ok (fx);
@@ -782,8 +703,7 @@ test_reactions (void)
   const char *chat = ids->pdata[0], *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "react to me");
   poll_ok (fx);
   g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
@@ -812,8 +732,7 @@ test_reactions_added_once (void)
   g_autofree char *state = NULL;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "react to me");
   poll_ok (fx);
   g_assert_true (fake_graph_add_reaction (fx->fg, chat, mid, CAROL, "like"));
@@ -862,8 +781,7 @@ test_rename_members (void)
   TgSyncChatChange *c;
   g_autofree char *text = NULL;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   g_assert_cmpuint (count_events (fx, EV_CHATS), ==, 1);
 
   g_assert_true (fake_graph_rename_chat (fx->fg, chat, BOB, "New name"));
@@ -907,8 +825,7 @@ test_new_and_removed_chat (void)
   Event *e;
   guint chats_at, msg_at = 0;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   chat = fake_graph_add_chat (fx->fg, "group", "Fresh", members);
   fake_graph_inject_message (fx->fg, chat, CAROL, "welcome");
   poll_ok (fx);
@@ -958,7 +875,7 @@ send_message (Fx *fx, const char *chat, const char *text)
   SendResult r = { FALSE, NULL, NULL, fx->graph };
 
   tg_chats_send_message_async (fx->graph, chat, text, FALSE, NULL, NULL, on_sent, &r);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_no_error (r.error);
   g_assert_nonnull (r.msg);
   return r.msg;
@@ -975,8 +892,7 @@ test_own_messages (void)
   const char *mid;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   mid = fake_graph_inject_message (fx->fg, ids->pdata[1], ME, "from my phone");
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
@@ -1012,8 +928,7 @@ test_undeliver (void)
   const char *lost, *after, *elsewhere;
   Event *e;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_inject_message (fx->fg, ids->pdata[65], BOB, "shown before");
   lost = fake_graph_inject_message (fx->fg, ids->pdata[65], BOB, "not shown");
   after = fake_graph_inject_message (fx->fg, ids->pdata[65], CAROL, "not shown either");
@@ -1050,8 +965,7 @@ test_sending_holds_fetch (void)
   g_autoptr (TgMessage) sent = NULL;
   const char *chat = ids->pdata[1], *mid;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   /* real time: the 30 s guard must not run out while the test runs */
   tg_sync_set_time_scale (fx->sync, 1.0);
   messages_path = g_strdup_printf ("/v1.0/chats/%s/messages", chat);
@@ -1085,11 +999,10 @@ test_sending_guard_expires (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   const char *chat = ids->pdata[2], *mid;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   tg_sync_note_sending (fx->sync, chat);
   mid = fake_graph_inject_message (fx->fg, chat, BOB, "meanwhile");
-  spin (100);      /* > 30 s × FAST */
+  gf_spin_ms (100);      /* > 30 s × FAST */
   poll_ok (fx);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
   g_assert_cmpstr (nth_event (fx, EV_MESSAGE, 0)->msg->id, ==, mid);
@@ -1204,7 +1117,7 @@ test_timer_backoff (void)
   tg_sync_start (fx->sync);
   g_assert_true (tg_sync_is_running (fx->sync));
   while (count_events (fx, EV_ERROR) < 5)
-    spin (5);
+    gf_spin_ms (5);
   /* after 5 failures the wait has doubled from the throttling base (15 s) up to the cap */
   g_assert_cmpuint (tg_sync_next_delay_ms (fx->sync), ==, 300);
   errors_then = count_events (fx, EV_ERROR);
@@ -1212,7 +1125,7 @@ test_timer_backoff (void)
   tg_sync_stop (fx->sync);
   g_assert_false (tg_sync_is_running (fx->sync));
   fx->forbid_callbacks = TRUE;
-  spin (50);
+  gf_spin_ms (50);
   fx->forbid_callbacks = FALSE;
   g_assert_cmpuint (count_events (fx, EV_ERROR), ==, errors_then);
   poll_ok (fx);
@@ -1232,11 +1145,11 @@ test_timer_delivers (void)
   tg_sync_set_time_scale (fx->sync, 0.01);
   tg_sync_start (fx->sync);
   while (count_events (fx, EV_CHATS) < 1)
-    spin (5);
+    gf_spin_ms (5);
   fake_graph_inject_message (fx->fg, ids->pdata[0], BOB, "tick");
   while (count_events (fx, EV_MESSAGE) < 1)
-    spin (5);
-  spin (60);
+    gf_spin_ms (5);
+  gf_spin_ms (60);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
   g_assert_cmpuint (count_events (fx, EV_ERROR), ==, 0);
   fx_free (fx);
@@ -1250,21 +1163,20 @@ test_stop_mid_poll (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 60, TRUE);
   PollResult r = { 0 };
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   for (guint i = 0; i < 30; i++)
     fake_graph_inject_message (fx->fg, ids->pdata[i], BOB, "pending");
   /* slow answers so that the poll is surely in flight */
   fake_graph_add_fault (fx->fg, NULL, "*", FAKE_FAULT_DELAY, 0, NULL, 30, 0);
   r.sync = fx->sync;
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  spin (10);
+  gf_spin_ms (10);
   tg_sync_stop (fx->sync);
   fx->forbid_callbacks = TRUE;
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  spin (150);
+  gf_spin_ms (150);
   fx->forbid_callbacks = FALSE;
   fake_graph_clear_faults (fx->fg);
   /* a poll after the stop picks everything up, once */
@@ -1278,13 +1190,13 @@ test_stop_mid_poll (void)
   memset (&r, 0, sizeof r);
   r.sync = fx->sync;
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  spin (10);
+  gf_spin_ms (10);
   fx->forbid_callbacks = TRUE;
   g_clear_pointer (&fx->sync, tg_sync_free);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  spin (150);
+  gf_spin_ms (150);
   fx_free (fx);
 }
 
@@ -1315,11 +1227,11 @@ test_free_from_callback (void)
   fake_graph_inject_message (fx->fg, ids->pdata[1], BOB, "three");
   r.sync = fx->sync;
   tg_sync_poll_once_async (fx->sync, NULL, on_polled, &r);
-  wait_until (&r.done);
+  gf_wait_flag (&r.done);
   g_clear_error (&r.error);
   g_assert_null (fx->sync);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
-  spin (20);
+  gf_spin_ms (20);
   g_assert_cmpuint (count_events (fx, EV_MESSAGE), ==, 1);
   fx_free (fx);
 }
@@ -1332,8 +1244,7 @@ test_network_error (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   GError *error;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_add_fault (fx->fg, NULL, "/v1.0/me/chats", FAKE_FAULT_DROP, 0, NULL, 0, 0);
   error = poll_once (fx);
   g_assert_nonnull (error);
@@ -1355,8 +1266,7 @@ test_fetch_failure_retried (void)
   g_autoptr (GPtrArray) ids = make_chats (fx, 3, TRUE);
   GError *error;
 
-  fx_start_engine (fx, NULL);
-  poll_ok (fx);
+  fx_start_and_poll (fx);
   fake_graph_inject_message (fx->fg, ids->pdata[1], BOB, "needs a retry");
   fake_graph_add_fault (fx->fg, "GET", "/v1.0/chats/*/messages", FAKE_FAULT_STATUS, 500, NULL, 0, 0);
   error = poll_once (fx);

@@ -124,6 +124,20 @@ test_join (void)
   assert_join ("https://g.example/v1.0", "/$batch", "https://g.example/v1.0/$batch");
 }
 
+
+/* One path segment escaped (never a second segment or a query), NULL as "", no suffix. */
+static void
+test_path (void)
+{
+  g_autofree char *chat = tg_url_path ("/chats/", "19:a/b?c#d@thread.v2", "/messages");
+  g_autofree char *none = tg_url_path ("/users/", NULL, "/photo");
+  g_autofree char *bare = tg_url_path ("/pinnedMessages/", "1=2", NULL);
+
+  g_assert_cmpstr (chat, ==, "/chats/19:a%2Fb%3Fc%23d@thread.v2/messages");
+  g_assert_cmpstr (none, ==, "/users//photo");
+  g_assert_cmpstr (bare, ==, "/pinnedMessages/1=2");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -134,5 +148,6 @@ main (int argc, char **argv)
   g_test_add_func ("/url/error-message-names-host-only", test_error_message_names_host_only);
   g_test_add_func ("/url/host-is-loopback", test_host_is_loopback);
   g_test_add_func ("/url/join", test_join);
+  g_test_add_func ("/url/path", test_path);
   return g_test_run ();
 }

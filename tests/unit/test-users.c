@@ -6,104 +6,26 @@
  */
 #include <string.h>
 
+#include "common/graph-fixture.h"
 #include "core/tg-auth.h"
 #include "core/tg-error.h"
 #include "core/tg-json.h"
 #include "core/tg-users.h"
 #include "fake-graph/fake-graph.h"
 
-#define HANG_GUARD_S 20
 #define ME "me@contoso.com"
 #define BOB "bob@contoso.com"
-#define CLIENT_ID "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
-typedef struct {
-  FakeGraph *fg;
-  TgGraph *graph;
-  TgAuth *auth;
-} Fx;
-
-typedef struct {
-  gboolean done;
-  GAsyncResult *result;
-} Waiter;
-
-static gboolean
-on_hang_guard (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Waiter *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Waiter *w)
-{
-  gboolean hung = FALSE;
-  guint guard = g_timeout_add_seconds (HANG_GUARD_S, on_hang_guard, &hung);
-
-  while (!w->done && !hung)
-    g_main_context_iteration (NULL, TRUE);
-  if (!hung)
-    g_source_remove (guard);
-  g_assert_false (hung);
-}
-
-/* A signed-in client; `withheld` is a permission the tenant does not grant (or NULL). */
-static Fx *
-fx_new (const char *withheld)
-{
-  Fx *fx = g_new0 (Fx, 1);
-  GError *error = NULL;
-  g_autofree char *refresh = NULL;
-  Waiter w = { 0 };
-
-  fx->fg = fake_graph_new (ME);
-  g_assert_true (fake_graph_listen (fx->fg, 0, &error));
-  fake_graph_withhold_scope (fx->fg, withheld);
-  fx->graph = tg_graph_new (fake_graph_graph_url (fx->fg), &error);
-  g_assert_no_error (error);
-  tg_graph_set_retry_policy (fx->graph, 3, 0.001);
-  fx->auth = tg_auth_new (tg_graph_session (fx->graph), fake_graph_base_url (fx->fg),
-                          "organizations", CLIENT_ID, NULL, &error);
-  g_assert_no_error (error);
-  refresh = fake_graph_issue_refresh_token (fx->fg);
-  tg_auth_set_refresh_token (fx->auth, refresh);
-  tg_auth_attach (fx->auth, fx->graph);
-  tg_auth_sign_in_async (fx->auth, NULL, on_done, &w);
-  wait_for (&w);
-  g_assert_true (tg_auth_sign_in_finish (fx->auth, w.result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&w.result);
-  fake_graph_clear_log (fx->fg);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  tg_auth_free (fx->auth);
-  tg_graph_unref (fx->graph);
-  fake_graph_free (fx->fg);
-  g_free (fx);
-}
+typedef GfFixture Fx;
 
 static TgUser *
 get_user (Fx *fx, const char *ref, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   TgUser *user;
 
-  tg_users_get_async (fx->graph, ref, NULL, on_done, &w);
-  wait_for (&w);
+  tg_users_get_async (fx->graph, ref, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   user = tg_users_get_finish (fx->graph, w.result, error);
   g_clear_object (&w.result);
   return user;
@@ -112,11 +34,11 @@ get_user (Fx *fx, const char *ref, GError **error)
 static GPtrArray *
 search (Fx *fx, const char *text, GError **error)
 {
-  Waiter w = { 0 };
+  GfWait w = { 0 };
   GPtrArray *users;
 
-  tg_users_search_async (fx->graph, text, 0, NULL, on_done, &w);
-  wait_for (&w);
+  tg_users_search_async (fx->graph, text, 0, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
   users = tg_users_search_finish (fx->graph, w.result, error);
   g_clear_object (&w.result);
   return users;
@@ -134,7 +56,7 @@ last_request (Fx *fx)
 static void
 test_get_profile (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   const char *bob_id = fake_graph_add_user (fx->fg, BOB, "Bob Builder");
   g_autoptr (TgUser) by_upn = NULL, by_id = NULL, by_alias = NULL;
   GError *error = NULL;
@@ -173,13 +95,13 @@ test_get_profile (void)
   r = last_request (fx);
   g_assert_cmpstr (r->path, ==, "/v1.0/users");
   g_assert_cmpstr (r->query, ==, "$filter=mail eq 'Robert@contoso.com'&$select=" TG_USERS_PROFILE_FIELDS);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
 test_get_errors (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   GError *error = NULL;
   FakeRequest *r;
 
@@ -219,7 +141,7 @@ test_get_errors (void)
   g_assert_null (get_user (fx, BOB, &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 static void
@@ -244,7 +166,7 @@ test_profile_fields_mistyped (void)
 static void
 test_search (void)
 {
-  Fx *fx = fx_new (NULL);
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
   g_autoptr (GPtrArray) found = NULL, quoted = NULL, none = NULL;
   g_autofree char *expression = NULL;
   GError *error = NULL;
@@ -302,7 +224,7 @@ test_search (void)
   g_assert_null (search (fx, "bob", &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_REQUEST);
   g_clear_error (&error);
-  fx_free (fx);
+  gf_fixture_free (fx);
 }
 
 int
