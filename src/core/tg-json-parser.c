@@ -1,0 +1,572 @@
+/* tg-json-parser — tg_json_parse: strict RFC 8259 text → json-glib tree (see tg-json.h).
+ *
+ * Why not JsonParser: it is the biggest cost of ingesting message pages (a GScanner token
+ * at a time, a GObject signal per node) and it is lax (comments, single quotes, "var x =",
+ * a second top-level value silently dropped, integers beyond 64 bits wrapped). This parser
+ * builds the same JsonNode tree json-glib would build for valid JSON, through json-glib's
+ * own constructors, so every reader keeps using tg-json.h's getters.
+ *
+ * How: the text is copied once into a mutable buffer with a NUL after its end (a sentinel
+ * no scan loop can pass, since NUL is not allowed anywhere in JSON text); strings are
+ * unescaped in place (an escape is never shorter than what it decodes to) and terminated
+ * where their closing quote was, so a string costs no allocation of ours before json-glib
+ * copies it. Recursion is bounded by TG_JSON_MAX_DEPTH.
+ *
+ * Same tree as json-glib for valid input: integers that fit in 64 bits are G_TYPE_INT64,
+ * every other number G_TYPE_DOUBLE (g_ascii_strtod: 1e400 is inf, like json-glib); members
+ * keep their order, a repeated name keeps its first position and its last value; a string
+ * holding \u0000 ends there (C strings); every child's parent is set; a UTF-8 byte order
+ * mark is skipped. Differences, all on input outside RFC 8259 or beyond json-glib's range:
+ * raw control characters in strings, lone surrogates, invalid UTF-8, leading zeros, bare
+ * "-", comments and any trailing data are errors; integers beyond 64 bits become doubles
+ * instead of wrapping around. Error messages give line and column and never quote the
+ * input beyond one ASCII character (bodies can hold tokens).
+ */
+#define G_LOG_DOMAIN "teams-graph"
+#include "core/tg-json.h"
+
+#include <string.h>
+
+#include "core/tg-error.h"
+
+/* Graph documents never nest anywhere near this deep; a hostile body of a million '['
+ * must not exhaust the stack. */
+#define TG_JSON_MAX_DEPTH 256
+
+typedef struct {
+  char *buf;             /* the mutable copy; buf[end - buf] == '\0' */
+  char *p;               /* the next byte to read */
+  char *end;
+  guint depth;
+  const char *problem;   /* set once, at the first error */
+  const char *problem_at;
+  gboolean show_byte;    /* the problem is the byte at problem_at */
+  gboolean too_deep;
+} Parser;
+
+/* Bytes a string scan must stop at: controls (NUL is also the end sentinel), '"', '\\' and
+ * the bytes of multi-byte UTF-8 (validated); everything else is copied as it is. */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const guint8 string_special[256] = {
+  R16 (1), R16 (1),                                        /* 0x00-0x1f */
+  0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* 0x20-0x2f: '"' */
+  R16 (0), R16 (0),                                        /* 0x30-0x4f */
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,          /* 0x50-0x5f: '\\' */
+  R16 (0), R16 (0),                                        /* 0x60-0x7f */
+  R16 (1), R16 (1), R16 (1), R16 (1), R16 (1), R16 (1), R16 (1), R16 (1),  /* 0x80-0xff */
+};
+#undef R16
+
+static gboolean
+fail (Parser *ps, const char *at, const char *problem)
+{
+  if (ps->problem == NULL)
+    {
+      ps->problem = problem;
+      ps->problem_at = at;
+    }
+  return FALSE;
+}
+
+static gboolean
+unexpected (Parser *ps, const char *at)
+{
+  if (ps->problem == NULL)
+    ps->show_byte = TRUE;
+  return fail (ps, at, "unexpected character");
+}
+
+static inline void
+skip_space (Parser *ps)
+{
+  char *p = ps->p;
+
+  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+    p++;
+  ps->p = p;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), 0 when it is not one. The sentinel stops it. */
+static guint
+utf8_sequence (const guchar *p)
+{
+  guchar c = p[0];
+
+  if (c >= 0xc2 && c <= 0xdf)
+    return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef)
+    {
+      guchar lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+
+      return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+    }
+  if (c >= 0xf0 && c <= 0xf4)
+    {
+      guchar lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+
+      return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+    }
+  return 0;
+}
+
+/* Four hex digits at p, or -1. */
+static int
+hex4 (const char *p)
+{
+  int v = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      char c = p[i];
+      int d = c >= '0' && c <= '9' ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+static char *
+put_utf8 (char *w, gunichar c)
+{
+  if (c < 0x80)
+    *w++ = (char) c;
+  else if (c < 0x800)
+    {
+      *w++ = (char) (0xc0 | (c >> 6));
+      *w++ = (char) (0x80 | (c & 0x3f));
+    }
+  else if (c < 0x10000)
+    {
+      *w++ = (char) (0xe0 | (c >> 12));
+      *w++ = (char) (0x80 | ((c >> 6) & 0x3f));
+      *w++ = (char) (0x80 | (c & 0x3f));
+    }
+  else
+    {
+      *w++ = (char) (0xf0 | (c >> 18));
+      *w++ = (char) (0x80 | ((c >> 12) & 0x3f));
+      *w++ = (char) (0x80 | ((c >> 6) & 0x3f));
+      *w++ = (char) (0x80 | (c & 0x3f));
+    }
+  return w;
+}
+
+/* The escape after a backslash at *pp (pointing past the backslash); writes its UTF-8 at w.
+ * Returns the new write position, NULL on error. */
+static char *
+unescape (Parser *ps, char **pp, char *w)
+{
+  char *p = *pp;
+  int u, lo;
+
+  switch (*p)
+    {
+    case '"': *w++ = '"'; break;
+    case '\\': *w++ = '\\'; break;
+    case '/': *w++ = '/'; break;
+    case 'b': *w++ = '\b'; break;
+    case 'f': *w++ = '\f'; break;
+    case 'n': *w++ = '\n'; break;
+    case 'r': *w++ = '\r'; break;
+    case 't': *w++ = '\t'; break;
+    case 'u':
+      if ((u = hex4 (p + 1)) < 0)
+        {
+          fail (ps, p - 1, "invalid \\u escape");
+          return NULL;
+        }
+      p += 4;
+      if (u >= 0xdc00 && u <= 0xdfff)
+        {
+          fail (ps, p - 5, "unpaired UTF-16 surrogate in \\u escape");
+          return NULL;
+        }
+      if (u >= 0xd800 && u <= 0xdbff)
+        {
+          /* a high surrogate must be followed by an escaped low one */
+          if (p[1] != '\\' || p[2] != 'u' || (lo = hex4 (p + 3)) < 0 || lo < 0xdc00 || lo > 0xdfff)
+            {
+              fail (ps, p - 5, "unpaired UTF-16 surrogate in \\u escape");
+              return NULL;
+            }
+          u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+          p += 6;
+        }
+      w = put_utf8 (w, (gunichar) u);
+      break;
+    default:
+      fail (ps, p - 1, "invalid escape in string");
+      return NULL;
+    }
+  *pp = p + 1;
+  return w;
+}
+
+/* The string whose opening quote is at ps->p, unescaped in place and NUL-terminated; the
+ * returned pointer lies inside the buffer. NULL on error. */
+static const char *
+parse_string (Parser *ps)
+{
+  char *open = ps->p, *p = open + 1, *w = p;
+
+  for (;;)
+    {
+      char *run = p;
+      guchar c;
+      guint n;
+
+      while (!string_special[(guchar) *p])
+        p++;
+      if (w != run)
+        memmove (w, run, p - run);
+      w += p - run;
+      c = (guchar) *p;
+      if (c == '"')
+        {
+          *w = '\0';
+          ps->p = p + 1;
+          return open + 1;
+        }
+      if (c == '\\')
+        {
+          p++;
+          if ((w = unescape (ps, &p, w)) == NULL)
+            return NULL;
+        }
+      else if (c >= 0x80)
+        {
+          if ((n = utf8_sequence ((const guchar *) p)) == 0)
+            {
+              fail (ps, p, "invalid UTF-8 in string");
+              return NULL;
+            }
+          memmove (w, p, n);
+          w += n;
+          p += n;
+        }
+      else
+        {
+          fail (ps, p == ps->end ? open : p, p == ps->end ? "unterminated string"
+                                          : "control character in string (must be escaped)");
+          return NULL;
+        }
+    }
+}
+
+static inline gboolean
+is_digit (char c)
+{
+  return c >= '0' && c <= '9';
+}
+
+static JsonNode *
+parse_number (Parser *ps)
+{
+  char *start = ps->p, *p = start, saved;
+  gboolean negative = *p == '-', integer = TRUE;
+  guint64 magnitude = 0;
+  gboolean overflow = FALSE;
+  double d;
+
+  if (negative)
+    p++;
+  if (*p == '0')
+    {
+      p++;
+      if (is_digit (*p))
+        {
+          fail (ps, start, "invalid number (leading zero)");
+          return NULL;
+        }
+    }
+  else if (is_digit (*p))
+    for (; is_digit (*p); p++)
+      {
+        guint digit = *p - '0';
+
+        if (magnitude > (G_MAXUINT64 - digit) / 10)
+          overflow = TRUE;
+        else
+          magnitude = magnitude * 10 + digit;
+      }
+  else
+    {
+      fail (ps, start, "invalid number");
+      return NULL;
+    }
+  if (*p == '.')
+    {
+      integer = FALSE;
+      if (!is_digit (*++p))
+        {
+          fail (ps, start, "invalid number (no digit after '.')");
+          return NULL;
+        }
+      while (is_digit (*p))
+        p++;
+    }
+  if (*p == 'e' || *p == 'E')
+    {
+      integer = FALSE;
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!is_digit (*p))
+        {
+          fail (ps, start, "invalid number (no digit in exponent)");
+          return NULL;
+        }
+      while (is_digit (*p))
+        p++;
+    }
+  ps->p = p;
+  if (integer && !overflow)
+    {
+      if (!negative && magnitude <= (guint64) G_MAXINT64)
+        return json_node_init_int (json_node_alloc (), (gint64) magnitude);
+      if (negative && magnitude <= (guint64) G_MAXINT64 + 1)
+        return json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
+    }
+  /* The span is strict JSON, so strtod reads exactly it; the sentinel trick again. */
+  saved = *p;
+  *p = '\0';
+  d = g_ascii_strtod (start, NULL);
+  *p = saved;
+  return json_node_init_double (json_node_alloc (), d);
+}
+
+static JsonNode *parse_value (Parser *ps);
+
+static gboolean
+enter (Parser *ps)
+{
+  if (++ps->depth > TG_JSON_MAX_DEPTH)
+    {
+      ps->too_deep = TRUE;
+      return fail (ps, ps->p, "nested too deeply");
+    }
+  return TRUE;
+}
+
+static JsonNode *
+parse_array (Parser *ps)
+{
+  JsonNode *node = json_node_alloc (), *element;
+  JsonArray *array = json_array_new ();
+
+  json_node_init_array (node, NULL);
+  json_node_take_array (node, array);
+  ps->p++;                             /* '[' */
+  skip_space (ps);
+  if (*ps->p == ']')
+    {
+      ps->p++;
+      return node;
+    }
+  for (;;)
+    {
+      if ((element = parse_value (ps)) == NULL)
+        break;
+      json_node_set_parent (element, node);
+      json_array_add_element (array, element);
+      skip_space (ps);
+      if (*ps->p == ']')
+        {
+          ps->p++;
+          return node;
+        }
+      if (*ps->p != ',')
+        {
+          fail (ps, ps->p, "expected ',' or ']' in array");
+          break;
+        }
+      ps->p++;
+      skip_space (ps);
+      if (*ps->p == ']')
+        {
+          fail (ps, ps->p, "trailing comma in array");
+          break;
+        }
+    }
+  json_node_unref (node);
+  return NULL;
+}
+
+static JsonNode *
+parse_object (Parser *ps)
+{
+  JsonNode *node = json_node_alloc (), *member;
+  JsonObject *object = json_object_new ();
+  const char *name;
+
+  json_node_init_object (node, NULL);
+  json_node_take_object (node, object);
+  ps->p++;                             /* '{' */
+  skip_space (ps);
+  if (*ps->p == '}')
+    {
+      ps->p++;
+      return node;
+    }
+  for (;;)
+    {
+      if (*ps->p != '"')
+        {
+          fail (ps, ps->p, *ps->p == '}' ? "trailing comma in object"
+                                         : "expected a member name (a string) in object");
+          break;
+        }
+      if ((name = parse_string (ps)) == NULL)
+        break;
+      skip_space (ps);
+      if (*ps->p != ':')
+        {
+          fail (ps, ps->p, "expected ':' after member name");
+          break;
+        }
+      ps->p++;
+      skip_space (ps);
+      if ((member = parse_value (ps)) == NULL)
+        break;
+      json_node_set_parent (member, node);
+      json_object_set_member (object, name, member);
+      skip_space (ps);
+      if (*ps->p == '}')
+        {
+          ps->p++;
+          return node;
+        }
+      if (*ps->p != ',')
+        {
+          fail (ps, ps->p, "expected ',' or '}' in object");
+          break;
+        }
+      ps->p++;
+      skip_space (ps);
+    }
+  json_node_unref (node);
+  return NULL;
+}
+
+static gboolean
+literal (Parser *ps, const char *word, gsize len)
+{
+  if ((gsize) (ps->end - ps->p) < len || memcmp (ps->p, word, len) != 0)
+    return fail (ps, ps->p, "invalid literal (true, false or null expected)");
+  ps->p += len;
+  return TRUE;
+}
+
+/* The value at ps->p (no leading space). */
+static JsonNode *
+parse_value (Parser *ps)
+{
+  JsonNode *node;
+  const char *s;
+
+  switch (*ps->p)
+    {
+    case '"':
+      if ((s = parse_string (ps)) == NULL)
+        return NULL;
+      return json_node_init_string (json_node_alloc (), s);
+    case '{':
+    case '[':
+      if (!enter (ps))
+        return NULL;
+      node = *ps->p == '{' ? parse_object (ps) : parse_array (ps);
+      ps->depth--;
+      return node;
+    case 't':
+      return literal (ps, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+    case 'f':
+      return literal (ps, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+    case 'n':
+      return literal (ps, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+    default:
+      if (*ps->p == '-' || is_digit (*ps->p))
+        return parse_number (ps);
+      if (ps->p == ps->end)
+        fail (ps, ps->p, "unexpected end of data");
+      else
+        unexpected (ps, ps->p);
+      return NULL;
+    }
+}
+
+/* "line 3, column 14: unexpected character 'x'" — the only input it shows is one printable
+ * ASCII character. */
+static void
+set_parse_error (Parser *ps, GError **error)
+{
+  const char *at = ps->problem_at != NULL ? ps->problem_at : ps->p;
+  guint line = 1, column = 1;
+  g_autofree char *what = NULL;
+
+  if (ps->too_deep)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE,
+                           "Bad response: JSON nested too deeply");
+      return;
+    }
+  for (const char *c = ps->buf; c < at; c++)
+    if (*c == '\n')
+      line++, column = 1;
+    else if (((guchar) *c & 0xc0) != 0x80)   /* count characters, not UTF-8 bytes */
+      column++;
+  if (ps->show_byte)
+    what = (guchar) *at > 0x20 && (guchar) *at < 0x7f
+             ? g_strdup_printf ("unexpected character '%c'", *at)
+             : g_strdup_printf ("unexpected byte 0x%02X", (guchar) *at);
+  g_set_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE,
+               "Bad response: invalid JSON (line %u, column %u: %s)", line, column,
+               what != NULL ? what : ps->problem != NULL ? ps->problem : "syntax error");
+}
+
+JsonNode *
+tg_json_parse (const char *data, gssize length, GError **error)
+{
+  Parser ps = { 0 };
+  gsize size;
+  JsonNode *root;
+
+  if (data == NULL)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: no JSON data");
+      return NULL;
+    }
+  size = length < 0 ? strlen (data) : (gsize) length;
+  ps.buf = g_malloc (size + 1);
+  memcpy (ps.buf, data, size);
+  ps.buf[size] = '\0';
+  ps.end = ps.buf + size;
+  ps.p = ps.buf;
+  if (size >= 3 && memcmp (ps.p, "\xef\xbb\xbf", 3) == 0)
+    ps.p += 3;
+  skip_space (&ps);
+  if (ps.p == ps.end)
+    {
+      g_free (ps.buf);
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: empty JSON");
+      return NULL;
+    }
+  root = parse_value (&ps);
+  if (root != NULL)
+    {
+      skip_space (&ps);
+      if (ps.p != ps.end)
+        {
+          fail (&ps, ps.p, "data after the JSON value");
+          g_clear_pointer (&root, json_node_unref);
+        }
+    }
+  if (root == NULL)
+    set_parse_error (&ps, error);
+  g_free (ps.buf);
+  return root;
+}
