@@ -6,6 +6,8 @@
  *  2. Ingestion speed: pages of 50 realistic Graph messages fed straight into the engine
  *     (parse → struct, html → markup, de-duplicate, deliver), no HTTP; once from parsed JSON
  *     trees and once from JSON text.
+ *  3. The JSON text → tree step alone: tg_json_parse beside json-glib's JsonParser on the
+ *     same pages, alternating, so that both see the same machine load.
  */
 #include <string.h>
 
@@ -344,10 +346,58 @@ bench_ingest (void)
   tg_graph_unref (graph);
 }
 
+/* ---- parsing alone ---- */
+
+static JsonNode *
+json_glib_parse (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    g_error ("bench-sync: json-glib refused a page");
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static void
+bench_parse (void)
+{
+  char *texts[PAGES_PER_CHAT];
+  gsize bytes = 0;
+  gint64 spent[2] = { 0, 0 };
+  guint rounds = 0;
+
+  for (guint p = 0; p < PAGES_PER_CHAT; p++)
+    {
+      texts[p] = make_page (p, G_GINT64_CONSTANT (1714550000000));
+      bytes += strlen (texts[p]);
+    }
+  do
+    {
+      for (guint parser = 0; parser < 2; parser++)
+        {
+          gint64 t0 = g_get_monotonic_time ();
+
+          for (guint p = 0; p < PAGES_PER_CHAT; p++)
+            json_node_unref (parser == 0 ? tg_json_parse (texts[p], -1, NULL)
+                                         : json_glib_parse (texts[p]));
+          spent[parser] += g_get_monotonic_time () - t0;
+        }
+      rounds++;
+    }
+  while (spent[0] + spent[1] < 1500000 || rounds < 3);
+  g_print ("parse + free (JSON text -> tree): tg_json_parse %.0f MB/s, %.0f msgs/s; "
+           "json-glib JsonParser %.0f MB/s, %.0f msgs/s\n",
+           rounds * bytes / (spent[0] / 1e6) / 1e6, rounds * PAGES_PER_CHAT * PAGE / (spent[0] / 1e6),
+           rounds * bytes / (spent[1] / 1e6) / 1e6, rounds * PAGES_PER_CHAT * PAGE / (spent[1] / 1e6));
+  for (guint p = 0; p < PAGES_PER_CHAT; p++)
+    g_free (texts[p]);
+}
+
 int
 main (int argc, char **argv)
 {
   bench_requests ();
   bench_ingest ();
+  bench_parse ();
   return 0;
 }
