@@ -6,11 +6,12 @@
  * builds the same JsonNode tree json-glib would build for valid JSON, through json-glib's
  * own constructors, so every reader keeps using tg-json.h's getters.
  *
- * How: the text is copied once into a mutable buffer with a NUL after its end (a sentinel
- * no scan loop can pass, since NUL is not allowed anywhere in JSON text); strings are
- * unescaped in place (an escape is never shorter than what it decodes to) and terminated
- * where their closing quote was, so a string costs no allocation of ours before json-glib
- * copies it. Recursion is bounded by TG_JSON_MAX_DEPTH.
+ * How: one pass over the text as given (it need not be NUL-terminated), never copied as a
+ * whole: a page-sized allocation per parse made glibc's malloc consolidate the chunks the
+ * previous tree had just freed, and the next tree's small allocations then took the slow
+ * path (a quarter of all instructions). A string is unescaped into a scratch buffer (on the
+ * stack until a string outgrows it) that json-glib then copies; member names likewise, in
+ * a small buffer per object level. Recursion is bounded by TG_JSON_MAX_DEPTH.
  *
  * Same tree as json-glib for valid input: integers that fit in 64 bits are G_TYPE_INT64,
  * every other number G_TYPE_DOUBLE (g_ascii_strtod: 1e400 is inf, like json-glib); members
@@ -33,10 +34,20 @@
  * must not exhaust the stack. */
 #define TG_JSON_MAX_DEPTH 256
 
+/* A growable byte buffer that starts on the caller's stack. */
 typedef struct {
-  char *buf;             /* the mutable copy; buf[end - buf] == '\0' */
-  char *p;               /* the next byte to read */
-  char *end;
+  char *data;
+  gsize len, size;
+  char *inline_data;     /* the stack storage (data is heap memory once it differs) */
+} Scratch;
+
+#define SCRATCH_INIT(storage) { (storage), 0, sizeof (storage), (storage) }
+
+typedef struct {
+  const char *start;
+  const char *p;         /* the next byte to read */
+  const char *end;
+  Scratch *text;         /* for string values (used up before the next string) */
   guint depth;
   const char *problem;   /* set once, at the first error */
   const char *problem_at;
@@ -44,7 +55,7 @@ typedef struct {
   gboolean too_deep;
 } Parser;
 
-/* Bytes a string scan must stop at: controls (NUL is also the end sentinel), '"', '\\' and
+/* Bytes a string scan must stop at: controls, '"', '\\' and
  * the bytes of multi-byte UTF-8 (validated); everything else is copied as it is. */
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const guint8 string_special[256] = {
@@ -76,46 +87,77 @@ unexpected (Parser *ps, const char *at)
   return fail (ps, at, "unexpected character");
 }
 
+/* The byte at ps->p; '\0' at the end (a NUL byte is invalid anywhere in JSON anyway). */
+static inline char
+peek (const Parser *ps)
+{
+  return ps->p < ps->end ? *ps->p : '\0';
+}
+
 static inline void
 skip_space (Parser *ps)
 {
-  char *p = ps->p;
+  const char *p = ps->p, *end = ps->end;
 
-  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
     p++;
   ps->p = p;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no overlong forms, no
- * surrogates, nothing above U+10FFFF), 0 when it is not one. The sentinel stops it. */
+static void
+scratch_reserve (Scratch *s, gsize more)
+{
+  gsize need = s->len + more;
+
+  if (need <= s->size)
+    return;
+  s->size = MAX (need, s->size * 2);
+  if (s->data == s->inline_data)
+    s->data = memcpy (g_malloc (s->size), s->inline_data, s->len);
+  else
+    s->data = g_realloc (s->data, s->size);
+}
+
+static void
+scratch_clear (Scratch *s)
+{
+  if (s->data != s->inline_data)
+    g_free (s->data);
+}
+
+/* Length of the well-formed UTF-8 sequence at p, of at most `avail` bytes (Unicode table
+ * 3-7: no overlong forms, no surrogates, nothing above U+10FFFF); 0 when it is not one. */
 static guint
-utf8_sequence (const guchar *p)
+utf8_sequence (const guchar *p, gsize avail)
 {
   guchar c = p[0];
 
   if (c >= 0xc2 && c <= 0xdf)
-    return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    return avail >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
   if (c >= 0xe0 && c <= 0xef)
     {
       guchar lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
 
-      return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+      return avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
     }
   if (c >= 0xf0 && c <= 0xf4)
     {
       guchar lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
 
-      return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+      return avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+             (p[3] & 0xc0) == 0x80 ? 4 : 0;
     }
   return 0;
 }
 
-/* Four hex digits at p, or -1. */
+/* Four hex digits at p (before end), or -1. */
 static int
-hex4 (const char *p)
+hex4 (const char *p, const char *end)
 {
   int v = 0;
 
+  if (end - p < 4)
+    return -1;
   for (int i = 0; i < 4; i++)
     {
       char c = p[i];
@@ -130,129 +172,103 @@ hex4 (const char *p)
   return v;
 }
 
-static char *
-put_utf8 (char *w, gunichar c)
+/* The escape whose backslash is at *pp, decoded into `out`; moves *pp past it. */
+static gboolean
+unescape (Parser *ps, const char **pp, Scratch *out)
 {
-  if (c < 0x80)
-    *w++ = (char) c;
-  else if (c < 0x800)
-    {
-      *w++ = (char) (0xc0 | (c >> 6));
-      *w++ = (char) (0x80 | (c & 0x3f));
-    }
-  else if (c < 0x10000)
-    {
-      *w++ = (char) (0xe0 | (c >> 12));
-      *w++ = (char) (0x80 | ((c >> 6) & 0x3f));
-      *w++ = (char) (0x80 | (c & 0x3f));
-    }
-  else
-    {
-      *w++ = (char) (0xf0 | (c >> 18));
-      *w++ = (char) (0x80 | ((c >> 12) & 0x3f));
-      *w++ = (char) (0x80 | ((c >> 6) & 0x3f));
-      *w++ = (char) (0x80 | (c & 0x3f));
-    }
-  return w;
-}
-
-/* The escape after a backslash at *pp (pointing past the backslash); writes its UTF-8 at w.
- * Returns the new write position, NULL on error. */
-static char *
-unescape (Parser *ps, char **pp, char *w)
-{
-  char *p = *pp;
+  const char *bs = *pp, *p = bs + 1;
+  char c = p < ps->end ? *p : '\0', simple;
   int u, lo;
 
-  switch (*p)
+  switch (c)
     {
-    case '"': *w++ = '"'; break;
-    case '\\': *w++ = '\\'; break;
-    case '/': *w++ = '/'; break;
-    case 'b': *w++ = '\b'; break;
-    case 'f': *w++ = '\f'; break;
-    case 'n': *w++ = '\n'; break;
-    case 'r': *w++ = '\r'; break;
-    case 't': *w++ = '\t'; break;
+    case '"': simple = '"'; break;
+    case '\\': simple = '\\'; break;
+    case '/': simple = '/'; break;
+    case 'b': simple = '\b'; break;
+    case 'f': simple = '\f'; break;
+    case 'n': simple = '\n'; break;
+    case 'r': simple = '\r'; break;
+    case 't': simple = '\t'; break;
     case 'u':
-      if ((u = hex4 (p + 1)) < 0)
-        {
-          fail (ps, p - 1, "invalid \\u escape");
-          return NULL;
-        }
-      p += 4;
+      if ((u = hex4 (p + 1, ps->end)) < 0)
+        return fail (ps, bs, "invalid \\u escape");
+      p += 5;
       if (u >= 0xdc00 && u <= 0xdfff)
-        {
-          fail (ps, p - 5, "unpaired UTF-16 surrogate in \\u escape");
-          return NULL;
-        }
+        return fail (ps, bs, "unpaired UTF-16 surrogate in \\u escape");
       if (u >= 0xd800 && u <= 0xdbff)
         {
           /* a high surrogate must be followed by an escaped low one */
-          if (p[1] != '\\' || p[2] != 'u' || (lo = hex4 (p + 3)) < 0 || lo < 0xdc00 || lo > 0xdfff)
-            {
-              fail (ps, p - 5, "unpaired UTF-16 surrogate in \\u escape");
-              return NULL;
-            }
+          if (ps->end - p < 2 || p[0] != '\\' || p[1] != 'u' || (lo = hex4 (p + 2, ps->end)) < 0 ||
+              lo < 0xdc00 || lo > 0xdfff)
+            return fail (ps, bs, "unpaired UTF-16 surrogate in \\u escape");
           u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
           p += 6;
         }
-      w = put_utf8 (w, (gunichar) u);
-      break;
+      scratch_reserve (out, 4);
+      out->len += g_unichar_to_utf8 ((gunichar) u, out->data + out->len);
+      *pp = p;
+      return TRUE;
     default:
-      fail (ps, p - 1, "invalid escape in string");
-      return NULL;
+      return fail (ps, bs, "invalid escape in string");
     }
+  scratch_reserve (out, 1);
+  out->data[out->len++] = simple;
   *pp = p + 1;
-  return w;
+  return TRUE;
 }
 
-/* The string whose opening quote is at ps->p, unescaped in place and NUL-terminated; the
- * returned pointer lies inside the buffer. NULL on error. */
+/* The string whose opening quote is at ps->p, unescaped into `out` (emptied first) and
+ * NUL-terminated; returns out's data, NULL on error. */
 static const char *
-parse_string (Parser *ps)
+parse_string (Parser *ps, Scratch *out)
 {
-  char *open = ps->p, *p = open + 1, *w = p;
+  const char *open = ps->p, *p = open + 1, *end = ps->end;
 
+  out->len = 0;
   for (;;)
     {
-      char *run = p;
+      const char *run = p;
       guchar c;
       guint n;
 
-      while (!string_special[(guchar) *p])
+      while (p < end && !string_special[(guchar) *p])
         p++;
-      if (w != run)
-        memmove (w, run, p - run);
-      w += p - run;
+      scratch_reserve (out, p - run + 1);
+      memcpy (out->data + out->len, run, p - run);
+      out->len += p - run;
+      if (p == end)
+        {
+          fail (ps, open, "unterminated string");
+          return NULL;
+        }
       c = (guchar) *p;
       if (c == '"')
         {
-          *w = '\0';
+          out->data[out->len] = '\0';
           ps->p = p + 1;
-          return open + 1;
+          return out->data;
         }
       if (c == '\\')
         {
-          p++;
-          if ((w = unescape (ps, &p, w)) == NULL)
+          if (!unescape (ps, &p, out))
             return NULL;
         }
       else if (c >= 0x80)
         {
-          if ((n = utf8_sequence ((const guchar *) p)) == 0)
+          if ((n = utf8_sequence ((const guchar *) p, end - p)) == 0)
             {
               fail (ps, p, "invalid UTF-8 in string");
               return NULL;
             }
-          memmove (w, p, n);
-          w += n;
+          scratch_reserve (out, n);
+          memcpy (out->data + out->len, p, n);
+          out->len += n;
           p += n;
         }
       else
         {
-          fail (ps, p == ps->end ? open : p, p == ps->end ? "unterminated string"
-                                          : "control character in string (must be escaped)");
+          fail (ps, p, "control character in string (must be escaped)");
           return NULL;
         }
     }
@@ -267,25 +283,26 @@ is_digit (char c)
 static JsonNode *
 parse_number (Parser *ps)
 {
-  char *start = ps->p, *p = start, saved;
-  gboolean negative = *p == '-', integer = TRUE;
+  const char *start = ps->p, *p = start, *end = ps->end;
+  gboolean negative = *p == '-', integer = TRUE, overflow = FALSE;
   guint64 magnitude = 0;
-  gboolean overflow = FALSE;
+  char digits[64], *copy;
   double d;
 
+#define AT(q) ((q) < end ? *(q) : '\0')
   if (negative)
     p++;
-  if (*p == '0')
+  if (AT (p) == '0')
     {
       p++;
-      if (is_digit (*p))
+      if (is_digit (AT (p)))
         {
           fail (ps, start, "invalid number (leading zero)");
           return NULL;
         }
     }
-  else if (is_digit (*p))
-    for (; is_digit (*p); p++)
+  else if (is_digit (AT (p)))
+    for (; is_digit (AT (p)); p++)
       {
         guint digit = *p - '0';
 
@@ -299,31 +316,33 @@ parse_number (Parser *ps)
       fail (ps, start, "invalid number");
       return NULL;
     }
-  if (*p == '.')
+  if (AT (p) == '.')
     {
       integer = FALSE;
-      if (!is_digit (*++p))
+      p++;
+      if (!is_digit (AT (p)))
         {
           fail (ps, start, "invalid number (no digit after '.')");
           return NULL;
         }
-      while (is_digit (*p))
+      while (is_digit (AT (p)))
         p++;
     }
-  if (*p == 'e' || *p == 'E')
+  if (AT (p) == 'e' || AT (p) == 'E')
     {
       integer = FALSE;
       p++;
-      if (*p == '+' || *p == '-')
+      if (AT (p) == '+' || AT (p) == '-')
         p++;
-      if (!is_digit (*p))
+      if (!is_digit (AT (p)))
         {
           fail (ps, start, "invalid number (no digit in exponent)");
           return NULL;
         }
-      while (is_digit (*p))
+      while (is_digit (AT (p)))
         p++;
     }
+#undef AT
   ps->p = p;
   if (integer && !overflow)
     {
@@ -332,11 +351,19 @@ parse_number (Parser *ps)
       if (negative && magnitude <= (guint64) G_MAXINT64 + 1)
         return json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
     }
-  /* The span is strict JSON, so strtod reads exactly it; the sentinel trick again. */
-  saved = *p;
-  *p = '\0';
-  d = g_ascii_strtod (start, NULL);
-  *p = saved;
+  /* The span is strict JSON, so strtod reads exactly it, once NUL-terminated. */
+  if ((gsize) (p - start) < sizeof digits)
+    {
+      memcpy (digits, start, p - start);
+      digits[p - start] = '\0';
+      d = g_ascii_strtod (digits, NULL);
+    }
+  else
+    {
+      copy = g_strndup (start, p - start);
+      d = g_ascii_strtod (copy, NULL);
+      g_free (copy);
+    }
   return json_node_init_double (json_node_alloc (), d);
 }
 
@@ -363,7 +390,7 @@ parse_array (Parser *ps)
   json_node_take_array (node, array);
   ps->p++;                             /* '[' */
   skip_space (ps);
-  if (*ps->p == ']')
+  if (peek (ps) == ']')
     {
       ps->p++;
       return node;
@@ -375,19 +402,19 @@ parse_array (Parser *ps)
       json_node_set_parent (element, node);
       json_array_add_element (array, element);
       skip_space (ps);
-      if (*ps->p == ']')
+      if (peek (ps) == ']')
         {
           ps->p++;
           return node;
         }
-      if (*ps->p != ',')
+      if (peek (ps) != ',')
         {
           fail (ps, ps->p, "expected ',' or ']' in array");
           break;
         }
       ps->p++;
       skip_space (ps);
-      if (*ps->p == ']')
+      if (peek (ps) == ']')
         {
           fail (ps, ps->p, "trailing comma in array");
           break;
@@ -402,29 +429,32 @@ parse_object (Parser *ps)
 {
   JsonNode *node = json_node_alloc (), *member;
   JsonObject *object = json_object_new ();
+  char name_storage[64];
+  Scratch name_buf = SCRATCH_INIT (name_storage);
   const char *name;
+  gboolean done = FALSE;
 
   json_node_init_object (node, NULL);
   json_node_take_object (node, object);
   ps->p++;                             /* '{' */
   skip_space (ps);
-  if (*ps->p == '}')
+  if (peek (ps) == '}')
     {
       ps->p++;
       return node;
     }
-  for (;;)
+  while (!done)
     {
-      if (*ps->p != '"')
+      if (peek (ps) != '"')
         {
-          fail (ps, ps->p, *ps->p == '}' ? "trailing comma in object"
-                                         : "expected a member name (a string) in object");
+          fail (ps, ps->p, peek (ps) == '}' ? "trailing comma in object"
+                                            : "expected a member name (a string) in object");
           break;
         }
-      if ((name = parse_string (ps)) == NULL)
+      if ((name = parse_string (ps, &name_buf)) == NULL)
         break;
       skip_space (ps);
-      if (*ps->p != ':')
+      if (peek (ps) != ':')
         {
           fail (ps, ps->p, "expected ':' after member name");
           break;
@@ -436,21 +466,19 @@ parse_object (Parser *ps)
       json_node_set_parent (member, node);
       json_object_set_member (object, name, member);
       skip_space (ps);
-      if (*ps->p == '}')
-        {
-          ps->p++;
-          return node;
-        }
-      if (*ps->p != ',')
+      if (peek (ps) != ',' && peek (ps) != '}')
         {
           fail (ps, ps->p, "expected ',' or '}' in object");
           break;
         }
-      ps->p++;
-      skip_space (ps);
+      done = *ps->p++ == '}';
+      if (!done)
+        skip_space (ps);
     }
-  json_node_unref (node);
-  return NULL;
+  scratch_clear (&name_buf);
+  if (!done)
+    g_clear_pointer (&node, json_node_unref);
+  return node;
 }
 
 static gboolean
@@ -469,17 +497,17 @@ parse_value (Parser *ps)
   JsonNode *node;
   const char *s;
 
-  switch (*ps->p)
+  switch (peek (ps))
     {
     case '"':
-      if ((s = parse_string (ps)) == NULL)
+      if ((s = parse_string (ps, ps->text)) == NULL)
         return NULL;
       return json_node_init_string (json_node_alloc (), s);
     case '{':
     case '[':
       if (!enter (ps))
         return NULL;
-      node = *ps->p == '{' ? parse_object (ps) : parse_array (ps);
+      node = peek (ps) == '{' ? parse_object (ps) : parse_array (ps);
       ps->depth--;
       return node;
     case 't':
@@ -489,7 +517,7 @@ parse_value (Parser *ps)
     case 'n':
       return literal (ps, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
     default:
-      if (*ps->p == '-' || is_digit (*ps->p))
+      if (peek (ps) == '-' || is_digit (peek (ps)))
         return parse_number (ps);
       if (ps->p == ps->end)
         fail (ps, ps->p, "unexpected end of data");
@@ -514,12 +542,14 @@ set_parse_error (Parser *ps, GError **error)
                            "Bad response: JSON nested too deeply");
       return;
     }
-  for (const char *c = ps->buf; c < at; c++)
+  for (const char *c = ps->start; c < at; c++)
     if (*c == '\n')
       line++, column = 1;
     else if (((guchar) *c & 0xc0) != 0x80)   /* count characters, not UTF-8 bytes */
       column++;
-  if (ps->show_byte)
+  if (ps->show_byte && at == ps->end)
+    what = g_strdup ("unexpected end of data");
+  else if (ps->show_byte)
     what = (guchar) *at > 0x20 && (guchar) *at < 0x7f
              ? g_strdup_printf ("unexpected character '%c'", *at)
              : g_strdup_printf ("unexpected byte 0x%02X", (guchar) *at);
@@ -532,6 +562,8 @@ JsonNode *
 tg_json_parse (const char *data, gssize length, GError **error)
 {
   Parser ps = { 0 };
+  char text_storage[2048];
+  Scratch text = SCRATCH_INIT (text_storage);
   gsize size;
   JsonNode *root;
 
@@ -541,17 +573,14 @@ tg_json_parse (const char *data, gssize length, GError **error)
       return NULL;
     }
   size = length < 0 ? strlen (data) : (gsize) length;
-  ps.buf = g_malloc (size + 1);
-  memcpy (ps.buf, data, size);
-  ps.buf[size] = '\0';
-  ps.end = ps.buf + size;
-  ps.p = ps.buf;
+  ps.start = ps.p = data;
+  ps.end = data + size;
+  ps.text = &text;
   if (size >= 3 && memcmp (ps.p, "\xef\xbb\xbf", 3) == 0)
     ps.p += 3;
   skip_space (&ps);
   if (ps.p == ps.end)
     {
-      g_free (ps.buf);
       g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: empty JSON");
       return NULL;
     }
@@ -567,6 +596,6 @@ tg_json_parse (const char *data, gssize length, GError **error)
     }
   if (root == NULL)
     set_parse_error (&ps, error);
-  g_free (ps.buf);
+  scratch_clear (&text);
   return root;
 }

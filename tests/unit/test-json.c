@@ -183,6 +183,30 @@ test_parse_same_tree_as_json_glib (void)
   assert_parents (node);
 }
 
+/* Names and strings longer than the parser's stack buffers, escapes across the boundary. */
+static void
+test_parse_long_strings (void)
+{
+  g_autoptr (GString) text = g_string_new ("{");
+  g_autoptr (GString) name = g_string_new (NULL), value = g_string_new (NULL);
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *theirs = NULL, *ours = NULL;
+
+  for (guint i = 0; i < 300; i++)
+    g_string_append (name, i % 7 ? "n" : "\\u00e9");
+  for (guint i = 0; i < 9000; i++)
+    g_string_append (value, i % 5 ? "v" : "\\n\\ud83d\\ude00\xc3\xa9");
+  for (guint k = 0; k < 3; k++)
+    g_string_append_printf (text, "%s\"%s%u\":{\"%s\":\"%s\"}", k ? "," : "", name->str, k,
+                            name->str, value->str);
+  g_string_append (text, "}");
+  node = parse_ok (text->str);
+  ours = json_to_string (node, FALSE);
+  theirs = json_glib_text (text->str, -1);
+  g_assert_cmpstr (ours, ==, theirs);
+  g_assert_cmpuint (json_object_get_size (tg_json_node_object (node)), ==, 3);
+}
+
 static void
 test_parse_values (void)
 {
@@ -428,6 +452,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/parse-depth-limit", test_parse_depth_limit);
   g_test_add_func ("/json/parse-same-tree-as-json-glib", test_parse_same_tree_as_json_glib);
   g_test_add_func ("/json/parse-values", test_parse_values);
+  g_test_add_func ("/json/parse-long-strings", test_parse_long_strings);
   g_test_add_func ("/json/parse-strict", test_parse_strict);
   g_test_add_func ("/json/parse-error-messages", test_parse_error_messages);
   g_test_add_func ("/json/getters-typed", test_getters_typed);
