@@ -46,7 +46,11 @@ tree_depth (JsonNode *node, gboolean *unwritable)
       JsonArray *a = json_node_get_array (node);
 
       for (guint i = 0; i < json_array_get_length (a); i++)
-        depth = MAX (depth, tree_depth (json_array_get_element (a, i), unwritable));
+        {
+          guint d = tree_depth (json_array_get_element (a, i), unwritable);  /* not inside MAX () */
+
+          depth = MAX (depth, d);
+        }
       return depth + 1;
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
@@ -57,8 +61,10 @@ tree_depth (JsonNode *node, gboolean *unwritable)
         {
           if (!g_utf8_validate (l->data, -1, NULL))
             *unwritable = TRUE;
-          depth = MAX (depth, tree_depth (json_object_get_member (json_node_get_object (node), l->data),
-                                        unwritable));
+          guint d = tree_depth (json_object_get_member (json_node_get_object (node), l->data),
+                                unwritable);
+
+          depth = MAX (depth, d);
         }
       return depth + 1;
     }
