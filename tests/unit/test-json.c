@@ -172,6 +172,23 @@ test_parse_same_tree_as_json_glib (void)
     "\xef\xbb\xbf{\"bom\":true}",
     "[[],{},[[]],[{}],{\"a\":{}}]",
     "true", "false", "null", "0", "-1", "1.0", "\"x\"",
+    /* a Graph page as it comes over the wire */
+    "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#chats('19%3Aabc%40thread.v2')/messages\","
+    "\"@odata.count\":2,\"@odata.nextLink\":\"https://graph.microsoft.com/v1.0/chats/19:abc@thread.v2/messages"
+    "?$top=50&$skiptoken=M2UyZDAwMDAwMDMx\",\"value\":[{\"id\":\"1714550000123\",\"replyToId\":null,"
+    "\"etag\":\"1714550000123\",\"messageType\":\"message\",\"createdDateTime\":\"2024-05-01T08:00:00.123Z\","
+    "\"lastModifiedDateTime\":\"2024-05-01T08:00:00.123Z\",\"deletedDateTime\":null,\"importance\":\"normal\","
+    "\"from\":{\"application\":null,\"device\":null,\"user\":{\"@odata.type\":\"#microsoft.graph.teamworkUserIdentity\","
+    "\"id\":\"8ea0e38b-efb3-4757-924a-5f94061cf8c2\",\"displayName\":\"Ren\u00e9e O\\u2019Brien\","
+    "\"userIdentityType\":\"aadUser\",\"tenantId\":\"t\"}},\"body\":{\"contentType\":\"html\","
+    "\"content\":\"<p>Hi <at id=\\\"0\\\">Bob</at> \\u003cb\\u003ebold\\u003c/b\\u003e "
+    "<a href=\\\"https://x.example/?a=1&amp;b=2\\\">link</a> \\ud83d\\ude00\\r\\n</p>\"},"
+    "\"attachments\":[],\"mentions\":[{\"id\":0,\"mentionText\":\"Bob\",\"mentioned\":{\"application\":null,"
+    "\"device\":null,\"conversation\":null,\"user\":{\"id\":\"u-bob\",\"displayName\":\"Bob\"}}}],"
+    "\"reactions\":[{\"reactionType\":\"\\u2764\\ufe0f\",\"createdDateTime\":\"2024-05-01T08:01:00Z\"}],"
+    "\"eventDetail\":null},{\"id\":\"1714550000999\",\"messageType\":\"systemEventMessage\","
+    "\"eventDetail\":{\"@odata.type\":\"#microsoft.graph.callEndedEventMessageDetail\",\"callDuration\":\"PT1M30S\","
+    "\"callParticipants\":[],\"initiator\":{\"user\":{\"id\":\"u-carol\",\"displayName\":null}}}}]}",
   };
   g_autoptr (JsonNode) node = NULL;
 
