@@ -1,82 +1,9 @@
-/* tg-json — null-safe, type-checked access to json-glib trees (see tg-json.h). */
+/* tg-json — null-safe, type-checked access to json-glib trees (see tg-json.h); the parser
+ * is in tg-json-parser.c. */
 #define G_LOG_DOMAIN "teams-graph"
 #include "core/tg-json.h"
 
 #include <math.h>
-
-#include "core/tg-error.h"
-
-/* json-glib's parser recurses once per nesting level; a hostile body of a million '[' would
- * exhaust the stack. Graph documents never nest anywhere near this deep. */
-#define TG_JSON_MAX_DEPTH 256
-
-/* TRUE when the nesting of arrays/objects (outside strings) stays within the limit. */
-static gboolean
-nesting_within_limit (const char *data, gsize length)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > TG_JSON_MAX_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
-JsonNode *
-tg_json_parse (const char *data, gssize length, GError **error)
-{
-  g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError) local_error = NULL;
-  gsize size;
-  JsonNode *root;
-
-  if (data == NULL)
-    {
-      g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: no JSON data");
-      return NULL;
-    }
-  size = length < 0 ? strlen (data) : (gsize) length;
-  if (!nesting_within_limit (data, size))
-    {
-      g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE,
-                           "Bad response: JSON nested too deeply");
-      return NULL;
-    }
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, (gssize) size, &local_error))
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: invalid JSON (%s)",
-                   local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    {
-      g_set_error_literal (error, TG_ERROR, TG_ERROR_BAD_RESPONSE, "Bad response: empty JSON");
-      return NULL;
-    }
-  return json_node_ref (root);
-}
 
 char *
 tg_json_to_string (JsonNode *node)

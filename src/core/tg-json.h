@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* Parses UTF-8 JSON text; NULL with TG_ERROR_BAD_RESPONSE on failure. */
+/* Parses UTF-8 JSON text, strictly by RFC 8259 (tg-json-parser.c); NULL with
+ * TG_ERROR_BAD_RESPONSE on failure (invalid, nested deeper than 256, empty). */
 JsonNode *tg_json_parse (const char *data, gssize length, GError **error);
 /* Compact JSON text of a node (newly allocated). */
 char *tg_json_to_string (JsonNode *node);

@@ -1,5 +1,7 @@
 /* Unit tests for tg-json: the getters never raise a critical (the runner sets
- * G_DEBUG=fatal-criticals) on missing, null or mistyped input; parsing fails cleanly. */
+ * G_DEBUG=fatal-criticals) on missing, null or mistyped input; parsing is strict RFC 8259,
+ * fails cleanly, and builds the tree json-glib's JsonParser builds for valid JSON. */
+#include <math.h>
 #include <string.h>
 
 #include "core/tg-error.h"
@@ -74,6 +76,31 @@ test_parse_depth_limit (void)
   g_assert_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
+  /* The limit is 256 levels: 256 parse, 257 do not. */
+  for (guint levels = 256; levels <= 257; levels++)
+    {
+      g_autoptr (GString) edge = g_string_new (NULL);
+
+      for (guint i = 0; i < levels; i++)
+        g_string_append (edge, i % 2 ? "{\"k\":" : "[");
+      g_string_append_c (edge, '1');
+      for (guint i = levels; i-- > 0;)
+        g_string_append_c (edge, i % 2 ? '}' : ']');
+      node = tg_json_parse (edge->str, edge->len, &error);
+      if (levels == 256)
+        {
+          g_assert_no_error (error);
+          json_node_unref (node);
+        }
+      else
+        {
+          g_assert_null (node);
+          g_assert_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE);
+          g_assert_cmpstr (error->message, ==, "Bad response: JSON nested too deeply");
+          g_clear_error (&error);
+        }
+    }
+
   /* Brackets inside strings do not count; modest nesting is fine. */
   g_string_append (ok, "{\"s\":\"");
   for (guint i = 0; i < 5000; i++)
@@ -83,6 +110,213 @@ test_parse_depth_limit (void)
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (tg_json_string (tg_json_node_object (node), "s")), ==, 10001);
   json_node_unref (node);
+}
+
+/* The compact text of json-glib's own tree for `text` (keeps member order, int vs double). */
+static char *
+json_glib_text (const char *text, gssize len)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, len, NULL));
+  return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+static void
+assert_same_as_json_glib (const char *text)
+{
+  g_autoptr (JsonNode) node = parse_ok (text);
+  g_autofree char *ours = json_to_string (node, FALSE);
+  g_autofree char *theirs = json_glib_text (text, -1);
+
+  g_assert_cmpstr (ours, ==, theirs);
+}
+
+/* Every child knows its parent, as with JsonParser. */
+static void
+assert_parents (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+      {
+        JsonNode *child = json_array_get_element (json_node_get_array (node), i);
+
+        g_assert_true (json_node_get_parent (child) == node);
+        assert_parents (child);
+      }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr (GList) values = json_object_get_values (json_node_get_object (node));
+
+      for (GList *l = values; l != NULL; l = l->next)
+        {
+          g_assert_true (json_node_get_parent (l->data) == node);
+          assert_parents (l->data);
+        }
+    }
+}
+
+static void
+test_parse_same_tree_as_json_glib (void)
+{
+  const char *valid[] = {
+    sample,
+    "{\"a\":1,\"b\":{\"c\":[true,false,null,\"\"]},\"a\":[2]}",   /* repeated name */
+    "{\"b\":1,\"a\":2,\"b\":3}",
+    " \r\n\t[ 1 , -2 , 0 , -0 , 3.25 , -0.5e-3 , 1E+2 , 2e2 , 1.5E-300 ] \n",
+    "[9223372036854775807,-9223372036854775808,1e400,-1e400,1e-400,5e-324]",
+    "[\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\", \"\\u00e9\\u20AC\\ud83d\\ude00\\uDBFF\\uDFFF\"]",
+    "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x7f\"]",
+    "{\"\":\"empty name\",\"\\u0041\":\"A\"}",
+    "\"a\\u0000b\"", "{\"a\\u0000x\":1}",    /* C strings end at U+0000, as with json-glib */
+    "\xef\xbb\xbf{\"bom\":true}",
+    "[[],{},[[]],[{}],{\"a\":{}}]",
+    "true", "false", "null", "0", "-1", "1.0", "\"x\"",
+    /* a Graph page as it comes over the wire */
+    "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#chats('19%3Aabc%40thread.v2')/messages\","
+    "\"@odata.count\":2,\"@odata.nextLink\":\"https://graph.microsoft.com/v1.0/chats/19:abc@thread.v2/messages"
+    "?$top=50&$skiptoken=M2UyZDAwMDAwMDMx\",\"value\":[{\"id\":\"1714550000123\",\"replyToId\":null,"
+    "\"etag\":\"1714550000123\",\"messageType\":\"message\",\"createdDateTime\":\"2024-05-01T08:00:00.123Z\","
+    "\"lastModifiedDateTime\":\"2024-05-01T08:00:00.123Z\",\"deletedDateTime\":null,\"importance\":\"normal\","
+    "\"from\":{\"application\":null,\"device\":null,\"user\":{\"@odata.type\":\"#microsoft.graph.teamworkUserIdentity\","
+    "\"id\":\"8ea0e38b-efb3-4757-924a-5f94061cf8c2\",\"displayName\":\"Ren\u00e9e O\\u2019Brien\","
+    "\"userIdentityType\":\"aadUser\",\"tenantId\":\"t\"}},\"body\":{\"contentType\":\"html\","
+    "\"content\":\"<p>Hi <at id=\\\"0\\\">Bob</at> \\u003cb\\u003ebold\\u003c/b\\u003e "
+    "<a href=\\\"https://x.example/?a=1&amp;b=2\\\">link</a> \\ud83d\\ude00\\r\\n</p>\"},"
+    "\"attachments\":[],\"mentions\":[{\"id\":0,\"mentionText\":\"Bob\",\"mentioned\":{\"application\":null,"
+    "\"device\":null,\"conversation\":null,\"user\":{\"id\":\"u-bob\",\"displayName\":\"Bob\"}}}],"
+    "\"reactions\":[{\"reactionType\":\"\\u2764\\ufe0f\",\"createdDateTime\":\"2024-05-01T08:01:00Z\"}],"
+    "\"eventDetail\":null},{\"id\":\"1714550000999\",\"messageType\":\"systemEventMessage\","
+    "\"eventDetail\":{\"@odata.type\":\"#microsoft.graph.callEndedEventMessageDetail\",\"callDuration\":\"PT1M30S\","
+    "\"callParticipants\":[],\"initiator\":{\"user\":{\"id\":\"u-carol\",\"displayName\":null}}}}]}",
+  };
+  g_autoptr (JsonNode) node = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    assert_same_as_json_glib (valid[i]);
+
+  node = parse_ok ("{\"a\":[1,{\"b\":[null]}],\"c\":{\"d\":\"e\"}}");
+  g_assert_null (json_node_get_parent (node));
+  assert_parents (node);
+}
+
+/* Names and strings longer than the parser's stack buffers, escapes across the boundary. */
+static void
+test_parse_long_strings (void)
+{
+  g_autoptr (GString) text = g_string_new ("{");
+  g_autoptr (GString) name = g_string_new (NULL), value = g_string_new (NULL);
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *theirs = NULL, *ours = NULL;
+
+  for (guint i = 0; i < 300; i++)
+    g_string_append (name, i % 7 ? "n" : "\\u00e9");
+  for (guint i = 0; i < 9000; i++)
+    g_string_append (value, i % 5 ? "v" : "\\n\\ud83d\\ude00\xc3\xa9");
+  for (guint k = 0; k < 3; k++)
+    g_string_append_printf (text, "%s\"%s%u\":{\"%s\":\"%s\"}", k ? "," : "", name->str, k,
+                            name->str, value->str);
+  g_string_append (text, "}");
+  node = parse_ok (text->str);
+  ours = json_to_string (node, FALSE);
+  theirs = json_glib_text (text->str, -1);
+  g_assert_cmpstr (ours, ==, theirs);
+  g_assert_cmpuint (json_object_get_size (tg_json_node_object (node)), ==, 3);
+}
+
+static void
+test_parse_values (void)
+{
+  g_autoptr (JsonNode) node = parse_ok (
+    "{\"int\":-9223372036854775808,\"max\":9223372036854775807,\"big\":9223372036854775808,"
+    "\"neg0\":-0,\"dneg0\":-0.0,\"inf\":1e400,\"esc\":\"\\ud83d\\ude00\\u00e9\\n\","
+    "\"nul\":\"ab\\u0000cd\"}");
+  JsonObject *obj = tg_json_node_object (node);
+  JsonNode *big = json_object_get_member (obj, "big"), *neg0 = json_object_get_member (obj, "neg0");
+
+  g_assert_cmpint (tg_json_int (obj, "int", 0), ==, G_MININT64);
+  g_assert_cmpint (tg_json_int (obj, "max", 0), ==, G_MAXINT64);
+  /* beyond 64 bits: a double (json-glib wraps it around to G_MININT64) */
+  g_assert_cmpint (json_node_get_value_type (big), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_node_get_double (big), ==, 9223372036854775808.0);
+  g_assert_cmpint (json_node_get_value_type (neg0), ==, G_TYPE_INT64);
+  g_assert_true (signbit (tg_json_double (obj, "dneg0", 1)));
+  g_assert_true (isinf (tg_json_double (obj, "inf", 0)));
+  g_assert_cmpstr (tg_json_string (obj, "esc"), ==, "\xf0\x9f\x98\x80\xc3\xa9\n");
+  g_assert_cmpstr (tg_json_string (obj, "nul"), ==, "ab");
+}
+
+/* Outside RFC 8259 (json-glib takes most of these) or not UTF-8: an error, never a tree. */
+static void
+test_parse_strict (void)
+{
+  const char *bad[] = {
+    "01", "-01", "1.", ".5", "+1", "-", "- 1", "1e", "1e+", "0x10", "1.e1", "Infinity", "NaN",
+    "[1,]", "{\"a\":1,}", "[,1]", "[1 2]", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{a:1}", "{1:2}",
+    "'a'", "{'a':1}", "TRUE", "nul", "tru", "nullx", "[truex]", "/*c*/1", "//c\n1", "1 /*c*/",
+    "var x = {\"a\":1};", "[1] [2]", "{} x", "\"a\" \"b\"", "[", "]", "{\"a\"", "{\"a\":", "[1,",
+    "\"a\tb\"", "\"a\nb\"", "\"\x01\"", "\"\\x41\"", "\"\\'\"", "\"\\U0041\"", "\"\\u00G0\"",
+    "\"\\u00\"", "\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83d\\u0041\"", "\"\\ud83d\\n\"", "\"\\ud83dx\"",
+    "\"unterminated", "\"\\", "\"\xff\"", "\"\xc0\x80\"", "\"\xc3\"", "\"\xe2\x82\"", "\"\xed\xa0\x80\"",
+    "\"\xf4\x90\x80\x80\"", "\"\xf8\x88\x80\x80\x80\"", "\"\x80\"", "[\xc3\xa9]", "\f1", "\v1",
+    "\xef\xbb\xbf", "\xef\xbb", "  \n ",
+  };
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      JsonNode *node = tg_json_parse (bad[i], -1, &error);
+
+      if (node != NULL)
+        g_error ("accepted: %s", bad[i]);
+      g_assert_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_clear_error (&error);
+    }
+  /* NUL bytes inside the given length */
+  g_assert_null (tg_json_parse ("[1]\0", 4, &error));
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("[\"a\0b\"]", 7, &error));
+  g_clear_error (&error);
+  /* the length is respected: the text is not read up to a terminator */
+  g_assert_null (tg_json_parse ("\"abc\"", 4, &error));
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("[1,2]", 4, &error));
+  g_clear_error (&error);
+}
+
+static void
+test_parse_error_messages (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (tg_json_parse ("{\n  \"a\": x}", -1, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "Bad response: invalid JSON (line 2, column 8: unexpected character 'x')");
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("[1,]", -1, &error));
+  g_assert_cmpstr (error->message, ==, "Bad response: invalid JSON (line 1, column 4: trailing comma in array)");
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("[\"\xc3\xa9\", \x01]", -1, &error));
+  g_assert_cmpstr (error->message, ==, "Bad response: invalid JSON (line 1, column 7: unexpected byte 0x01)");
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("[1", -1, &error));
+  g_assert_cmpstr (error->message, ==, "Bad response: invalid JSON (line 1, column 3: expected ',' or ']' in array)");
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("", -1, &error));
+  g_assert_cmpstr (error->message, ==, "Bad response: empty JSON");
+  g_clear_error (&error);
+
+  /* A broken token response must not put the token into the message. */
+  g_assert_null (tg_json_parse ("{\"access_token\":\"eyJ0eXAiSECRET\" \"refresh_token\":\"0.ARSECRET\"}",
+                                -1, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_BAD_RESPONSE);
+  g_assert_null (strstr (error->message, "SECRET"));
+  g_assert_null (strstr (error->message, "eyJ"));
+  g_clear_error (&error);
+  g_assert_null (tg_json_parse ("{\"access_token\":eyJ0eXAiSECRET}", -1, &error));
+  g_assert_null (strstr (error->message, "SECRET"));
+  g_assert_null (strstr (error->message, "eyJ0"));
 }
 
 static void
@@ -247,6 +481,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/json/parse", test_parse);
   g_test_add_func ("/json/parse-depth-limit", test_parse_depth_limit);
+  g_test_add_func ("/json/parse-same-tree-as-json-glib", test_parse_same_tree_as_json_glib);
+  g_test_add_func ("/json/parse-values", test_parse_values);
+  g_test_add_func ("/json/parse-long-strings", test_parse_long_strings);
+  g_test_add_func ("/json/parse-strict", test_parse_strict);
+  g_test_add_func ("/json/parse-error-messages", test_parse_error_messages);
   g_test_add_func ("/json/getters-typed", test_getters_typed);
   g_test_add_func ("/json/getters-mistyped", test_getters_mistyped);
   g_test_add_func ("/json/getters-null-input", test_getters_null_input);
