@@ -173,6 +173,7 @@ request_body (FakeRequest *r, JsonNode **keep)
 
   g_assert_nonnull (r);
   g_assert_nonnull (r->body);
+  g_clear_pointer (keep, json_node_unref);
   *keep = json_from_string (r->body, &error);
   g_assert_no_error (error);
   return json_node_get_object (*keep);
@@ -181,6 +182,7 @@ request_body (FakeRequest *r, JsonNode **keep)
 static JsonObject *
 message_json (FakeGraph *fg, const char *chat, const char *mid, JsonNode **keep)
 {
+  g_clear_pointer (keep, json_node_unref);   /* a test may read several into one keep */
   *keep = fake_graph_message_json (fg, chat, mid);
   g_assert_nonnull (*keep);
   return json_node_get_object (*keep);
