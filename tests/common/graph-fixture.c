@@ -203,6 +203,7 @@ gf_request_body (const FakeRequest *r, JsonNode **keep)
 
   g_assert_nonnull (r);
   g_assert_nonnull (r->body);
+  g_clear_pointer (keep, json_node_unref);   /* a test may read several bodies into one keep */
   *keep = json_from_string (r->body, &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (*keep));

@@ -65,7 +65,8 @@ void gf_spin_ms (guint ms);
 
 /* The last logged request with this method whose path matches the glob, NULL when none. */
 FakeRequest *gf_last_request (FakeGraph *fg, const char *method, const char *path_glob);
-/* The request body parsed as a JSON object (kept alive by *keep; json_node_unref it). */
+/* The request body parsed as a JSON object, kept alive by *keep (NULL or an earlier body, which
+ * is released; json_node_unref the last one). */
 JsonObject *gf_request_body (const FakeRequest *r, JsonNode **keep);
 
 G_END_DECLS

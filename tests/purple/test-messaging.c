@@ -246,7 +246,9 @@ test_blist_follows_and_keeps_user_choices (void)
   g_assert_cmpstr (purple_buddy_get_alias (bob), ==, "My Bob");
   g_assert_cmpstr (purple_buddy_get_server_alias (bob), ==, "Bob Smith");
   g_assert_true (purple_buddy_get_group (bob) == friends);
-  g_assert_cmpuint (g_slist_length (purple_find_buddies (acc, "bob@contoso.com")), ==, 1);
+  GSList *bobs = purple_find_buddies (acc, "bob@contoso.com");
+  g_assert_cmpuint (g_slist_length (bobs), ==, 1);
+  g_slist_free (bobs);
   g_assert_cmpstr (purple_chat_get_name (find_chat_node (acc, g2)), ==, "Food");
   g_assert_cmpstr (purple_chat_get_name (find_chat_node (acc, g1)), ==, "Renamed");
 }

@@ -50,6 +50,7 @@ command_says (PurpleConversation *conv, const char *cmdline, const char *expect)
 static JsonObject *
 message_json (FakeGraph *fg, const char *chat, const char *mid, JsonNode **keep)
 {
+  g_clear_pointer (keep, json_node_unref);   /* a test may read several into one keep */
   *keep = fake_graph_message_json (fg, chat, mid);
   g_assert_nonnull (*keep);
   return json_node_get_object (*keep);
