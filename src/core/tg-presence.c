@@ -6,6 +6,7 @@
 
 #include "core/tg-error.h"
 #include "core/tg-json.h"
+#include "core/tg-markup.h"
 #include "core/tg-task.h"
 
 void
@@ -16,6 +17,7 @@ tg_presence_free (TgPresence *presence)
   g_free (presence->user_id);
   g_free (presence->availability_name);
   g_free (presence->activity);
+  g_free (presence->status_message);
   g_free (presence);
 }
 
@@ -98,6 +100,25 @@ tg_presence_activity_text (const char *activity)
   return words_of_camel_case (activity);
 }
 
+/* statusMessage.message ({content, contentType}) as plain text; NULL when absent or blank. */
+static char *
+status_message_text (JsonObject *presence)
+{
+  JsonObject *message = tg_json_object (tg_json_object (presence, "statusMessage"), "message");
+  const char *content = tg_json_string (message, "content");
+  const char *type = tg_json_string (message, "contentType");
+  g_autofree char *text = NULL;
+
+  if (content == NULL)
+    return NULL;
+  if (type != NULL && g_ascii_strcasecmp (type, "html") == 0)
+    text = tg_markup_to_plain (content, NULL);
+  else
+    text = g_strdup (content);
+  g_strstrip (text);
+  return *text != '\0' ? g_steal_pointer (&text) : NULL;
+}
+
 GPtrArray *
 tg_presence_parse (JsonNode *answer, GError **error)
 {
@@ -125,6 +146,7 @@ tg_presence_parse (JsonNode *answer, GError **error)
       p->availability = tg_presence_availability_from_string (availability);
       p->availability_name = g_strdup (availability);
       p->activity = g_strdup (tg_json_string (o, "activity"));
+      p->status_message = status_message_text (o);
       g_ptr_array_add (out, p);
     }
   return out;
@@ -237,11 +259,11 @@ tg_presence_get_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 /* setUserPreferredPresence */
 
 static void
-on_preferred_set (GObject *source, GAsyncResult *result, gpointer data)
+on_empty_answer (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
 
-  /* Graph answers 200 with no body; whatever body comes is of no use. */
+  /* Both setters: Graph answers 200 with no body; whatever body comes is of no use. */
   if (tg_task_send_finish (task, g_task_get_task_data (task), result, NULL))
     tg_task_done_boolean (task);
 }
@@ -280,11 +302,56 @@ tg_presence_set_preferred_async (TgGraph *graph, const char *availability,
   tg_call_set_json_body (call, body);
   /* Setting the same presence twice is the same as once. */
   tg_call_set_idempotent (call, TRUE);
-  tg_graph_send_async (graph, call, cancellable, on_preferred_set, task);
+  tg_graph_send_async (graph, call, cancellable, on_empty_answer, task);
 }
 
 gboolean
 tg_presence_set_preferred_finish (TgGraph *graph, GAsyncResult *result, GError **error)
+{
+  return tg_task_finish_boolean (result, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* setStatusMessage */
+
+JsonNode *
+tg_presence_status_message_body (const char *text)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "statusMessage");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "message");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "content");
+  json_builder_add_string_value (b, text != NULL ? text : "");
+  json_builder_set_member_name (b, "contentType");
+  json_builder_add_string_value (b, "text");
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+void
+tg_presence_set_status_message_async (TgGraph *graph, const char *text,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GTask *task = tg_task_new_for_graph (graph, tg_presence_set_status_message_async, cancellable,
+                                       callback, user_data);
+  g_autoptr (JsonNode) body = tg_presence_status_message_body (text);
+  TgCall *call = tg_call_new ("POST", "/me/presence/setStatusMessage");
+
+  tg_call_set_json_body (call, body);
+  /* Setting the same message twice is the same as once. */
+  tg_call_set_idempotent (call, TRUE);
+  tg_graph_send_async (graph, call, cancellable, on_empty_answer, task);
+}
+
+gboolean
+tg_presence_set_status_message_finish (TgGraph *graph, GAsyncResult *result, GError **error)
 {
   return tg_task_finish_boolean (result, error);
 }

@@ -10,6 +10,8 @@
  *   - POST /me/presence/setUserPreferredPresence {availability, activity, expirationDuration}
  *     (needs the delegated Presence.ReadWrite permission: a token without it gets
  *     TG_ERROR_FORBIDDEN);
+ *   - POST /me/presence/setStatusMessage {statusMessage:{message:{content, contentType:"text"}}}
+ *     (the user's own status message; "" clears it; also needs Presence.ReadWrite);
  *   - the readable text of an activity ("InAMeeting" → "In a meeting").
  */
 #pragma once
@@ -36,6 +38,7 @@ typedef struct {
   TgAvailability availability;
   char *availability_name;        /* Graph's word as sent ("BeRightBack"), may be NULL */
   char *activity;                 /* Graph's word as sent ("InAMeeting"), may be NULL */
+  char *status_message;           /* the user's status message as plain text, NULL when none */
 } TgPresence;
 
 void tg_presence_free (TgPresence *presence);
@@ -49,9 +52,10 @@ TgAvailability tg_presence_availability_from_string (const char *availability);
  * Busy, DoNotDisturb, Offline, PresenceUnknown) or is empty. */
 char *tg_presence_activity_text (const char *activity);
 
-/* Parses a getPresencesByUserId answer ({"value":[{id, availability, activity}, …]}) into a
- * GPtrArray of TgPresence* (owning them); NULL + TG_ERROR_BAD_RESPONSE when there is no value
- * array. */
+/* Parses a getPresencesByUserId answer ({"value":[{id, availability, activity,
+ * statusMessage?:{message:{content, contentType}}}, …]}) into a GPtrArray of TgPresence*
+ * (owning them); an html status message becomes plain text, a blank one none. NULL +
+ * TG_ERROR_BAD_RESPONSE when there is no value array. */
 GPtrArray *tg_presence_parse (JsonNode *answer, GError **error);
 
 /* The presence of `n_ids` users (`ids` need not be unique; NULL or empty entries are skipped).
@@ -71,5 +75,17 @@ void tg_presence_set_preferred_async (TgGraph *graph, const char *availability,
                                       GCancellable *cancellable, GAsyncReadyCallback callback,
                                       gpointer user_data);
 gboolean tg_presence_set_preferred_finish (TgGraph *graph, GAsyncResult *result, GError **error);
+
+/* The body of setStatusMessage for `text` (plain text; NULL or "" → the body that clears the
+ * message): {"statusMessage":{"message":{"content":…,"contentType":"text"}}}. */
+JsonNode *tg_presence_status_message_body (const char *text);
+
+/* Sets (or with NULL/"" clears) the signed-in user's Teams status message. A token without
+ * Presence.ReadWrite gets TG_ERROR_FORBIDDEN. */
+void tg_presence_set_status_message_async (TgGraph *graph, const char *text,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean tg_presence_set_status_message_finish (TgGraph *graph, GAsyncResult *result,
+                                                GError **error);
 
 G_END_DECLS

@@ -302,6 +302,28 @@ fake_graph_set_presence (FakeGraph *fg, const char *upn, const char *availabilit
   u->activity = g_strdup (activity ? activity : u->availability);
 }
 
+void
+fake_graph_set_status_message (FakeGraph *fg, const char *upn, const char *content,
+                               const char *content_type)
+{
+  FakeUser *u = fake_store_user (fg, upn);
+  g_return_if_fail (u != NULL);
+  g_clear_pointer (&u->status_message, g_free);
+  g_clear_pointer (&u->status_message_type, g_free);
+  /* Teams: an empty message is no message. */
+  if (content == NULL || *content == '\0')
+    return;
+  u->status_message = g_strdup (content);
+  u->status_message_type = g_strdup (content_type ? content_type : "text");
+}
+
+const char *
+fake_graph_status_message (FakeGraph *fg, const char *upn)
+{
+  FakeUser *u = fake_store_user (fg, upn);
+  return u ? u->status_message : NULL;
+}
+
 guint
 fake_graph_message_count (FakeGraph *fg, const char *chat_id)
 {

@@ -181,6 +181,20 @@ ctl_presence (Ctl *c)
 }
 
 static void
+ctl_status_message (Ctl *c)
+{
+  const char *user = need (c, "user");
+  if (user == NULL)
+    return;
+  if (fake_graph_user_id (c->fg, user) == NULL) {
+    ctl_error (c, 404, "no user \"%s\"", user);
+    return;
+  }
+  fake_graph_set_status_message (c->fg, user, arg (c, "content"), arg (c, "contentType"));
+  ctl_ok (c, NULL);
+}
+
+static void
 ctl_mark_read (Ctl *c)
 {
   const char *chat = need_chat (c);
@@ -419,6 +433,7 @@ static const CtlRoute ctl_routes[] = {
   { "POST", "/_fake/member/add", ctl_member_add },
   { "POST", "/_fake/member/remove", ctl_member_remove },
   { "POST", "/_fake/presence", ctl_presence },
+  { "POST", "/_fake/status-message", ctl_status_message },
   { "POST", "/_fake/mark-read", ctl_mark_read },
   { "POST", "/_fake/user", ctl_user },
   { "POST", "/_fake/chat", ctl_chat },

@@ -60,6 +60,12 @@ gboolean fake_graph_remove_member (FakeGraph *fg, const char *chat_id, const cha
                                    const char *upn);
 void fake_graph_set_presence (FakeGraph *fg, const char *upn, const char *availability,
                               const char *activity);
+/* Sets (or, with NULL or "", clears) someone's Teams status message; `content_type` "text"
+ * (the default for NULL) or "html", as Graph's itemBody says. */
+void fake_graph_set_status_message (FakeGraph *fg, const char *upn, const char *content,
+                                    const char *content_type);
+/* Someone's status message content, NULL when none. */
+const char *fake_graph_status_message (FakeGraph *fg, const char *upn);
 
 /* ---- identity ---- */
 void fake_graph_set_token_lifetime (FakeGraph *fg, guint seconds);   /* default 3600 */

@@ -30,6 +30,8 @@ typedef struct {
   char **business_phones; /* NULL = none ([]) */
   char *availability;
   char *activity;
+  char *status_message;      /* statusMessage.message.content, NULL: none */
+  char *status_message_type; /* its contentType: "text" | "html" */
   GBytes *photo;          /* NULL: 404 */
   char *photo_type;
 } FakeUser;

@@ -77,7 +77,15 @@ fake_render_presence (FakeUser *u, const char *id)
   json_object_set_string_member (o, "id", u ? u->id : id);
   json_object_set_string_member (o, "availability", u ? u->availability : "PresenceUnknown");
   json_object_set_string_member (o, "activity", u ? u->activity : "PresenceUnknown");
-  json_object_set_null_member (o, "statusMessage");
+  /* Graph's shape for someone else's message: no expiryDateTime/publishedDateTime. */
+  if (u && u->status_message) {
+    JsonObject *status = json_object_new (), *message = json_object_new ();
+    json_object_set_string_member (message, "content", u->status_message);
+    json_object_set_string_member (message, "contentType", u->status_message_type);
+    json_object_set_object_member (status, "message", message);
+    json_object_set_object_member (o, "statusMessage", status);
+  } else
+    json_object_set_null_member (o, "statusMessage");
   return fake_node_take_object (o);
 }
 

@@ -48,6 +48,8 @@ user_free (FakeUser *u)
   g_strfreev (u->business_phones);
   g_free (u->availability);
   g_free (u->activity);
+  g_free (u->status_message);
+  g_free (u->status_message_type);
   g_free (u->photo_type);
   if (u->photo)
     g_bytes_unref (u->photo);

@@ -333,6 +333,39 @@ clear_preferred_presence (FakeReq *req, FakeResp *resp)
   fake_resp_empty (resp, 200);
 }
 
+/* POST …/presence/setStatusMessage {statusMessage:{message:{content,contentType},
+ * expiryDateTime?}}: Presence.ReadWrite, own presence only. */
+static void
+set_status_message (FakeReq *req, FakeResp *resp)
+{
+  if (!fake_req_is_me (req, resp, req->args[0]))
+    return;
+  if (!fake_identity_token_has_scope (req->fg, req->access_token, "Presence.ReadWrite")) {
+    fake_resp_error (req, resp, 403, "Forbidden",
+                     "Insufficient privileges: the token lacks Presence.ReadWrite.");
+    return;
+  }
+  JsonObject *body = fake_req_json_object (req, resp);
+  if (body == NULL)
+    return;
+  JsonObject *status = fake_json_object (body, "statusMessage");
+  JsonObject *message = status ? fake_json_object (status, "message") : NULL;
+  const char *content = message ? fake_json_string (message, "content") : NULL;
+  const char *type = message ? fake_json_string (message, "contentType") : NULL;
+  if (content == NULL) {
+    fake_resp_error (req, resp, 400, "BadRequest", "'statusMessage.message.content' is required.");
+    return;
+  }
+  if (type != NULL && g_ascii_strcasecmp (type, "text") != 0
+      && g_ascii_strcasecmp (type, "html") != 0) {
+    fake_resp_error (req, resp, 400, "BadRequest", "Invalid contentType '%s'.", type);
+    return;
+  }
+  fake_graph_set_status_message (req->fg, req->fg->me->upn, content,
+                                 type ? type : "text");
+  fake_resp_empty (resp, 200);
+}
+
 static void
 get_presences (FakeReq *req, FakeResp *resp)
 {
@@ -375,6 +408,7 @@ const FakeRoute fake_user_routes[] = {
   { "GET", "/v1.0/users/*/presence", get_presence },
   { "POST", "/v1.0/users/*/presence/setUserPreferredPresence", set_preferred_presence },
   { "POST", "/v1.0/users/*/presence/clearUserPreferredPresence", clear_preferred_presence },
+  { "POST", "/v1.0/users/*/presence/setStatusMessage", set_status_message },
   { "POST", "/v1.0/communications/getPresencesByUserId", get_presences },
   { NULL, NULL, NULL },
 };

@@ -1,7 +1,9 @@
 /* Unit tests for tg-presence against the Graph emulator in-process: getPresencesByUserId in
  * chunks of at most 650 ids (700 users → exactly 2 calls, duplicates dropped), the parser
  * (real-shaped, null and mistyped JSON), activity texts, setUserPreferredPresence (the body,
- * and a token without Presence.ReadWrite → TG_ERROR_FORBIDDEN), cancellation.
+ * and a token without Presence.ReadWrite → TG_ERROR_FORBIDDEN), status messages (parsed from
+ * presence answers, text and html, null-safe; setStatusMessage's body to set and to clear, the
+ * emulator following, 403 without Presence.ReadWrite), cancellation.
  * Waiting = iterating the main context until the operation completes (20 s hang guard).
  */
 #include <string.h>
@@ -239,6 +241,40 @@ test_parse (void)
 }
 
 static void
+test_parse_status_message (void)
+{
+  GError *error = NULL;
+  g_autoptr (GPtrArray) parsed = NULL;
+  static const char *const expected[] = {
+    "Working from home today",   /* text, as is (trimmed) */
+    "Back at 3 & then lunch",    /* html → plain text */
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  };
+
+  parsed = parse_text ("{\"value\":["
+                       "{\"id\":\"a\",\"availability\":\"Busy\",\"activity\":\"InAMeeting\","
+                       "\"statusMessage\":{\"message\":{\"content\":\" Working from home today \","
+                       "\"contentType\":\"text\"}}},"
+                       "{\"id\":\"b\",\"statusMessage\":{\"message\":{\"content\":"
+                       "\"<p>Back at <b>3</b> &amp; then lunch</p>\",\"contentType\":\"html\"},"
+                       "\"expiryDateTime\":{\"dateTime\":\"2026-12-04T17:00:00\",\"timeZone\":\"UTC\"}}},"
+                       "{\"id\":\"c\",\"statusMessage\":null},"
+                       "{\"id\":\"d\",\"statusMessage\":{\"message\":null}},"
+                       "{\"id\":\"e\",\"statusMessage\":{\"message\":{\"content\":\"\",\"contentType\":\"text\"}}},"
+                       "{\"id\":\"f\",\"statusMessage\":{\"message\":{\"content\":\"<p> </p>\",\"contentType\":\"html\"}}},"
+                       "{\"id\":\"g\",\"statusMessage\":{\"message\":{\"content\":7}}},"
+                       "{\"id\":\"h\",\"statusMessage\":\"hello\"},"
+                       "{\"id\":\"i\",\"statusMessage\":[]},"
+                       "{\"id\":\"j\"}]}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (parsed->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < parsed->len; i++)
+    g_assert_cmpstr (((TgPresence *) parsed->pdata[i])->status_message, ==, expected[i]);
+  /* The rest of the presence is unaffected. */
+  g_assert_cmpstr (((TgPresence *) parsed->pdata[0])->activity, ==, "InAMeeting");
+}
+
+static void
 test_availability_and_activity_text (void)
 {
   static const struct {
@@ -349,6 +385,107 @@ test_set_preferred_without_permission (void)
   gf_fixture_free (fx);
 }
 
+/* ---- setStatusMessage ---- */
+
+static gboolean
+set_status_message (Fx *fx, const char *text, GError **error)
+{
+  GfWait w = { 0 };
+  gboolean ok;
+
+  tg_presence_set_status_message_async (fx->graph, text, NULL, gf_wait_cb, &w);
+  gf_wait (&w);
+  ok = tg_presence_set_status_message_finish (fx->graph, w.result, error);
+  g_clear_object (&w.result);
+  return ok;
+}
+
+/* The one logged request's body, re-serialised compactly (so member order is asserted too). */
+static char *
+logged_body (Fx *fx, const char *path)
+{
+  GPtrArray *log = fake_graph_requests (fx->fg);
+  FakeRequest *r;
+  g_autoptr (JsonNode) body = NULL;
+  GError *error = NULL;
+
+  g_assert_cmpuint (log->len, ==, 1);
+  r = g_ptr_array_index (log, 0);
+  g_assert_cmpstr (r->method, ==, "POST");
+  g_assert_cmpstr (r->path, ==, path);
+  body = tg_json_parse (r->body, -1, &error);
+  g_assert_no_error (error);
+  return json_to_string (body, FALSE);
+}
+
+#define SET_STATUS_MESSAGE "/v1.0/me/presence/setStatusMessage"
+
+static void
+test_status_message_body (void)
+{
+  static const struct {
+    const char *text;
+    const char *json;
+  } cases[] = {
+    { "Working from home today",
+      "{\"statusMessage\":{\"message\":{\"content\":\"Working from home today\",\"contentType\":\"text\"}}}" },
+    { "", "{\"statusMessage\":{\"message\":{\"content\":\"\",\"contentType\":\"text\"}}}" },
+    { NULL, "{\"statusMessage\":{\"message\":{\"content\":\"\",\"contentType\":\"text\"}}}" },
+    { "a \"quote\" <b>", "{\"statusMessage\":{\"message\":{\"content\":\"a \\\"quote\\\" <b>\",\"contentType\":\"text\"}}}" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (JsonNode) body = tg_presence_status_message_body (cases[i].text);
+      g_autofree char *json = json_to_string (body, FALSE);
+
+      g_assert_cmpstr (json, ==, cases[i].json);
+    }
+}
+
+static void
+test_set_status_message (void)
+{
+  Fx *fx = gf_fixture_new_withholding (ME, NULL);
+  const char *me_id = fake_graph_user_id (fx->fg, ME);
+  g_autoptr (GPtrArray) presences = NULL;
+  g_autofree char *set = NULL, *cleared = NULL;
+  GError *error = NULL;
+
+  g_assert_true (set_status_message (fx, "Working from home today", &error));
+  g_assert_no_error (error);
+  set = logged_body (fx, SET_STATUS_MESSAGE);
+  g_assert_cmpstr (set, ==, "{\"statusMessage\":{\"message\":{\"content\":"
+                            "\"Working from home today\",\"contentType\":\"text\"}}}");
+  g_assert_cmpstr (fake_graph_status_message (fx->fg, ME), ==, "Working from home today");
+
+  /* What the others see of it, through getPresencesByUserId. */
+  presences = get_presences (fx, &me_id, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((TgPresence *) presences->pdata[0])->status_message, ==, "Working from home today");
+
+  fake_graph_clear_log (fx->fg);
+  g_assert_true (set_status_message (fx, NULL, &error));
+  cleared = logged_body (fx, SET_STATUS_MESSAGE);
+  g_assert_cmpstr (cleared, ==, "{\"statusMessage\":{\"message\":{\"content\":\"\",\"contentType\":\"text\"}}}");
+  g_assert_null (fake_graph_status_message (fx->fg, ME));
+  gf_fixture_free (fx);
+}
+
+static void
+test_set_status_message_without_permission (void)
+{
+  Fx *fx = gf_fixture_new_withholding (ME, "Presence.ReadWrite");
+  GError *error = NULL;
+
+  g_assert_false (set_status_message (fx, "Lunch", &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_cmpuint (fake_graph_count (fx->fg, "POST", SET_STATUS_MESSAGE), ==, 1);
+  g_assert_null (fake_graph_status_message (fx->fg, ME));
+  gf_fixture_free (fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,6 +495,11 @@ main (int argc, char **argv)
   g_test_add_func ("/presence/unknown-user-and-errors", test_unknown_user_and_errors);
   g_test_add_func ("/presence/cancel", test_cancel);
   g_test_add_func ("/presence/parse", test_parse);
+  g_test_add_func ("/presence/parse-status-message", test_parse_status_message);
+  g_test_add_func ("/presence/status-message-body", test_status_message_body);
+  g_test_add_func ("/presence/set-status-message", test_set_status_message);
+  g_test_add_func ("/presence/set-status-message-without-permission",
+                   test_set_status_message_without_permission);
   g_test_add_func ("/presence/availability-and-activity-text", test_availability_and_activity_text);
   g_test_add_func ("/presence/set-preferred", test_set_preferred);
   g_test_add_func ("/presence/set-preferred-without-permission", test_set_preferred_without_permission);
