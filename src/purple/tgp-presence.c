@@ -19,7 +19,9 @@ struct _TgpPresence {
   gboolean again;           /* a full poll fell due while a fetch was running */
   gboolean again_new;       /* ids never asked for arrived while a fetch was running */
   gboolean read_refused;    /* 403 on getPresencesByUserId: noted, no more polls */
-  gboolean write_refused;   /* 403 on setUserPreferredPresence: noted, no more tries */
+  gboolean write_refused;   /* 403 on setUserPreferredPresence/setStatusMessage: noted, no
+                             * more tries */
+  char *sent_message;       /* the own status message last sent (plain), NULL: unknown */
 };
 typedef struct _TgpPresence TgpPresence;
 
@@ -67,6 +69,20 @@ tgp_presence_describe (TgpAccount *ta, const char *user_id)
   return g_strdup (name);
 }
 
+/* The status attribute "message" of a presence: the activity and the status message joined by
+ * " · ", either alone when the other is missing; NULL when both are. */
+static char *
+shown_message (const TgPresence *p)
+{
+  g_autofree char *activity = tg_presence_activity_text (p->activity);
+
+  if (activity != NULL && p->status_message != NULL)
+    return g_strdup_printf ("%s \u00b7 %s", activity, p->status_message);
+  if (activity != NULL)
+    return g_steal_pointer (&activity);
+  return g_strdup (p->status_message);
+}
+
 char *
 tgp_presence_status_text (PurpleBuddy *buddy)
 {
@@ -83,6 +99,7 @@ tgp_presence_tooltip_text (PurpleBuddy *buddy, PurpleNotifyUserInfo *info, gbool
   PurpleConnection *gc = purple_account_get_connection (purple_buddy_get_account (buddy));
   TgpAccount *ta = tgp_account_from_gc (gc);
   const char *id;
+  const TgPresence *p;
   g_autofree char *text = NULL;
 
   if (ta == NULL || !PURPLE_BUDDY_IS_ONLINE (buddy))
@@ -91,6 +108,9 @@ tgp_presence_tooltip_text (PurpleBuddy *buddy, PurpleNotifyUserInfo *info, gbool
   text = id != NULL ? tgp_presence_describe (ta, id) : NULL;
   if (text != NULL)
     purple_notify_user_info_add_pair_plaintext (info, "Status", text);
+  p = tgp_presence_lookup (ta, id);
+  if (p != NULL && p->status_message != NULL)
+    purple_notify_user_info_add_pair_plaintext (info, "Message", p->status_message);
 }
 
 /* Pushes a presence onto the buddy, unless the buddy already shows exactly that. */
@@ -99,7 +119,7 @@ apply (TgpAccount *ta, const char *name, const TgPresence *p)
 {
   PurpleBuddy *buddy = purple_find_buddy (ta->account, name);
   const char *status_id = tgp_presence_status_id (p->availability);
-  g_autofree char *message = tg_presence_activity_text (p->activity);
+  g_autofree char *message = shown_message (p);
   PurpleStatus *current;
 
   if (buddy == NULL)
@@ -305,6 +325,7 @@ tgp_presence_start (TgpAccount *ta)
   pr->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) tg_presence_free);
   pr->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  pr->sent_message = g_strdup ("");
   ta->presence = pr;
   pr->timer = g_timeout_add_seconds (ta->presence_interval, on_interval, ta);
 }
@@ -321,11 +342,34 @@ tgp_presence_stop (TgpAccount *ta)
   g_hash_table_destroy (pr->id_to_name);
   g_hash_table_destroy (pr->known);
   g_hash_table_destroy (pr->asked);
+  g_free (pr->sent_message);
   g_free (pr);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Own status                                                                                  */
+
+/* What the own-status setters share after their request: TRUE when it succeeded. A 403 is
+ * noted once per session and stops further writes (tgp_presence_set_status checks it). */
+static gboolean
+own_write_done (TgpAccount *ta, GError *error, const char *what)
+{
+  if (error == NULL)
+    return TRUE;
+  if (g_error_matches (error, TG_ERROR, TG_ERROR_FORBIDDEN))
+    {
+      if (ta->presence->write_refused)
+        return FALSE;
+      ta->presence->write_refused = TRUE;
+      note (ta, "Your status was not changed in Teams",
+            "This sign-in may not set your presence (your organisation has not granted the "
+            "Presence.ReadWrite permission to this app). The status you pick here is shown in "
+            "this client only; your buddies' presence still works.");
+      return FALSE;
+    }
+  purple_debug_warning (DBG, "setting your Teams %s failed: %s\n", what, error->message);
+  return FALSE;
+}
 
 static void
 on_preferred_set (GObject *source, GAsyncResult *result, gpointer data)
@@ -335,20 +379,39 @@ on_preferred_set (GObject *source, GAsyncResult *result, gpointer data)
 
   if (tgp_account_is_closed (ta) || ta->presence == NULL)
     return;
-  if (tg_presence_set_preferred_finish (ta->graph, result, &error))
+  tg_presence_set_preferred_finish (ta->graph, result, &error);
+  own_write_done (ta, error, "status");
+}
+
+static void
+on_status_message_set (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (TgpAccount) ta = data;
+  g_autoptr (GError) error = NULL;
+
+  if (tgp_account_is_closed (ta) || ta->presence == NULL)
     return;
-  if (g_error_matches (error, TG_ERROR, TG_ERROR_FORBIDDEN))
-    {
-      if (ta->presence->write_refused)
-        return;
-      ta->presence->write_refused = TRUE;
-      note (ta, "Your status was not changed in Teams",
-            "This sign-in may not set your presence (your organisation has not granted the "
-            "Presence.ReadWrite permission to this app). The status you pick here is shown in "
-            "this client only; your buddies' presence still works.");
-      return;
-    }
-  purple_debug_warning (DBG, "setting your Teams status failed: %s\n", error->message);
+  tg_presence_set_status_message_finish (ta->graph, result, &error);
+  /* Not known to have arrived: the next status change sends its message whatever it is. */
+  if (!own_write_done (ta, error, "status message"))
+    g_clear_pointer (&ta->presence->sent_message, g_free);
+}
+
+/* Sends the status's "message" attribute (Pidgin's markup → plain text) unless it is the one
+ * last sent. */
+static void
+send_status_message (TgpAccount *ta, PurpleStatus *status)
+{
+  const char *typed = purple_status_get_attr_string (status, "message");
+  g_autofree char *plain = g_strstrip (purple_markup_strip_html (typed != NULL ? typed : ""));
+  TgpPresence *pr = ta->presence;
+
+  if (g_strcmp0 (plain, pr->sent_message) == 0)
+    return;
+  g_free (pr->sent_message);
+  pr->sent_message = g_strdup (plain);
+  tg_presence_set_status_message_async (ta->graph, plain, ta->cancellable, on_status_message_set,
+                                        tgp_account_ref (ta));
 }
 
 void
@@ -380,6 +443,7 @@ tgp_presence_set_status (PurpleAccount *account, PurpleStatus *status)
         tg_presence_set_preferred_async (ta->graph, table[i].availability, table[i].activity,
                                          TGP_PRESENCE_EXPIRATION, ta->cancellable,
                                          on_preferred_set, tgp_account_ref (ta));
+        send_status_message (ta, status);
         return;
       }
 }

@@ -11,16 +11,22 @@
  *       Available/AvailableIdle → available, Away/BeRightBack → away,
  *       Busy/BusyIdle/InACall/InAMeeting → busy, DoNotDisturb → dnd, Offline → offline,
  *       PresenceUnknown → unknown,
- *     with the activity ("In a meeting") as the status attribute "message". Only changed
+ *     with the activity and the buddy's Teams status message as the status attribute
+ *     "message" ("In a meeting · Working from home", either alone when the other is missing).
+ *     Only changed
  *     statuses are pushed to purple. A token without Presence.Read.All (403) gets one note
  *     and ends the poll for the session;
  *   - what the clients show of it beyond the status icon: prpl status_text (Pidgin's line
  *     under the name) and tooltip_text (Pidgin's and Finch's tooltips), which libpurple leaves
- *     to the protocol — without them the activity reaches no one but bitlbee;
+ *     to the protocol — without them the activity reaches no one but bitlbee; the tooltip has
+ *     a "Status" line and, when the buddy set one, a "Message" line;
  *   - prpl set_status: available/away/busy/dnd → setUserPreferredPresence (Available, Away, Busy,
  *     DoNotDisturb), lasting TGP_PRESENCE_EXPIRATION so that a status picked here does not
- *     outlive the working day in Teams. A token without Presence.ReadWrite (403) gets one note
- *     per session and no further requests.
+ *     outlive the working day in Teams; the status's "message" attribute (what the user typed,
+ *     html stripped) → setStatusMessage, only when it differs from the last one sent this
+ *     session (none sent yet counts as empty, so signing in never clears a message set in
+ *     Teams). A token without Presence.ReadWrite (403 on either) gets one note per session and
+ *     no further requests.
  * The timer goes in tgp_presence_stop; callbacks after close find the account closed.
  */
 #pragma once

@@ -2,7 +2,8 @@
  * Pidgin asks: the prpl's status_text (the line under the name in Pidgin's buddy list) and
  * tooltip_text (Pidgin's and Finch's tooltips). libpurple shows neither by itself, so a busy
  * colleague "In a meeting" looked merely busy in real Pidgin although the status carried the
- * activity. */
+ * activity. A buddy's Teams status message ("Working from home") is shown the same ways: after
+ * the activity on the line under the name, on a "Message" line of the tooltip. */
 #include <string.h>
 
 #include "purple/scenario.h"
@@ -134,6 +135,59 @@ test_tooltip (void)
   g_assert_cmpstr (closed, ==, "");
 }
 
+typedef struct {
+  PurpleAccount *acc;
+  const char *name;
+  const char *text;   /* NULL: none */
+} ShownWait;
+
+static gboolean
+cond_shown (gpointer data)
+{
+  ShownWait *w = data;
+  g_autofree char *text = shown_status (w->acc, w->name);
+
+  return g_strcmp0 (text, w->text) == 0;
+}
+
+#define wait_shown(acc, name, text) \
+  G_STMT_START { \
+    ShownWait w_ = { (acc), (name), (text) }; \
+    tb_wait (cond_shown, &w_, 0); \
+  } G_STMT_END
+
+static void
+test_status_message (void)
+{
+  FakeGraph *fg = colleagues ();
+  PurpleAccount *acc;
+  g_autofree char *bob = NULL, *carol = NULL, *frank = NULL, *tip = NULL, *tip_after = NULL;
+
+  /* Teams keeps what the user typed as html; plain text arrives as it is. */
+  fake_graph_set_status_message (fg, BOB, "<p>Working from <b>home</b></p>", "html");
+  fake_graph_set_status_message (fg, CAROL, "Back at 3 <soon>", "text");
+  acc = connect (fg, 1);
+
+  bob = shown_status (acc, BOB);
+  carol = shown_status (acc, CAROL);
+  frank = shown_status (acc, FRANK);
+  g_assert_cmpstr (bob, ==, "In a meeting \u00b7 Working from home");
+  g_assert_cmpstr (carol, ==, "Back at 3 &lt;soon&gt;");   /* no activity text: just the message */
+  g_assert_cmpstr (frank, ==, "Off work");                 /* no message: just the activity */
+  g_assert_cmpstr (purple_status_get_attr_string (sc_buddy_status (acc, BOB), "message"), ==,
+                   "In a meeting \u00b7 Working from home");
+  tip = shown_tooltip (acc, BOB);
+  g_assert_cmpstr (tip, ==, "<b>Status</b>: Busy (In a meeting)\n<b>Message</b>: Working from home");
+
+  /* Changed and cleared in Teams: the next poll shows it. */
+  fake_graph_set_status_message (fg, BOB, "Lunch", "text");
+  wait_shown (acc, BOB, "In a meeting \u00b7 Lunch");
+  fake_graph_set_status_message (fg, BOB, NULL, NULL);
+  wait_shown (acc, BOB, "In a meeting");
+  tip_after = shown_tooltip (acc, BOB);
+  g_assert_cmpstr (tip_after, ==, "<b>Status</b>: Busy (In a meeting)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -141,5 +195,6 @@ main (int argc, char **argv)
   tb_init ();
   tb_add ("/presence-shown/line-under-the-name", test_line_under_the_name);
   tb_add ("/presence-shown/tooltip", test_tooltip);
+  tb_add ("/presence-shown/status-message", test_status_message);
   return tb_run ();
 }

@@ -1,7 +1,9 @@
 /* Presence scenarios: the built plugin in the headless test bed against the Graph emulator.
  * 700 buddies' presence in 2 calls; status changes (and their activity as the status message)
  * reflected within one interval, unchanged ones not pushed again; the own status sent with
- * setUserPreferredPresence (body asserted); a token without Presence.ReadWrite → one note and
+ * setUserPreferredPresence (body asserted); the own status message sent with setStatusMessage
+ * as plain text only when it changed, an empty one clearing it (bodies asserted); a token
+ * without Presence.ReadWrite → one note and
  * no repeated requests; a token without presence read access → one note, no more polls; only
  * buddies in the list are asked for; closing with a presence request in flight. */
 #include <string.h>
@@ -16,6 +18,7 @@
 #define CAROL "carol@contoso.com"
 #define PRESENCES "/v1.0/communications/getPresencesByUserId"
 #define SET_PREFERRED "/v1.0/me/presence/setUserPreferredPresence"
+#define SET_MESSAGE "/v1.0/me/presence/setStatusMessage"
 
 /* ---- helpers ---- */
 
@@ -232,6 +235,61 @@ test_own_status (void)
   g_assert_null (tb_events_find (TB_EV_NOTIFY, "Teams presence"));
 }
 
+/* The body of the last setStatusMessage, compact. */
+static char *
+last_message_body (FakeGraph *fg)
+{
+  g_autoptr (JsonNode) keep = NULL;
+  JsonObject *o = gf_request_body (sc_last_request (fg, "POST", SET_MESSAGE), &keep);
+
+  g_assert_nonnull (o);
+  return json_to_string (keep, FALSE);
+}
+
+static void
+test_own_status_message (void)
+{
+  static const char *const people[] = { BOB, NULL };
+  FakeGraph *fg = tenant_with (people);
+  PurpleAccount *acc = new_account (fg, 3600);
+  g_autofree char *set = NULL, *cleared = NULL;
+
+  purple_account_set_int (acc, "poll_interval", 1);
+  tb_account_connect (acc);
+  tb_wait_connected (acc);
+
+  /* No message typed and none sent yet: nothing to clear (a message set in Teams stays). */
+  purple_account_set_status (acc, "dnd", TRUE, NULL);
+  sc_wait_requests (fg, "POST", SET_PREFERRED, 1);
+  sc_wait_polls (fg, 2);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", SET_MESSAGE), ==, 0);
+
+  /* What the user typed, Pidgin's markup gone. */
+  purple_account_set_status (acc, "busy", TRUE, "message", "Working <b>from</b> home &amp; more",
+                             NULL);
+  sc_wait_requests (fg, "POST", SET_MESSAGE, 1);
+  set = last_message_body (fg);
+  g_assert_cmpstr (set, ==, "{\"statusMessage\":{\"message\":{\"content\":"
+                            "\"Working from home & more\",\"contentType\":\"text\"}}}");
+  g_assert_cmpstr (fake_graph_status_message (fg, ME), ==, "Working from home & more");
+
+  /* Another status, the same message (other markup, same text): only the presence goes. */
+  purple_account_set_status (acc, "away", TRUE, "message", "<i>Working from home &amp; more</i>",
+                             NULL);
+  sc_wait_requests (fg, "POST", SET_PREFERRED, 3);
+  sc_wait_polls (fg, 2);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", SET_MESSAGE), ==, 1);
+
+  /* The message removed: Teams' is cleared. */
+  purple_account_set_status (acc, "available", TRUE, NULL);
+  sc_wait_requests (fg, "POST", SET_MESSAGE, 2);
+  cleared = last_message_body (fg);
+  g_assert_cmpstr (cleared, ==,
+                   "{\"statusMessage\":{\"message\":{\"content\":\"\",\"contentType\":\"text\"}}}");
+  g_assert_null (fake_graph_status_message (fg, ME));
+  g_assert_null (tb_events_find (TB_EV_NOTIFY, "Teams presence"));
+}
+
 static void
 test_no_presence_readwrite (void)
 {
@@ -257,9 +315,37 @@ test_no_presence_readwrite (void)
   sc_wait_more_requests (fg, "POST", PRESENCES, 2);
   g_assert_cmpuint (fake_graph_count (fg, "POST", SET_PREFERRED), ==, 1);
   g_assert_cmpuint (tb_events_count (TB_EV_NOTIFY, "Your status was not changed"), ==, 1);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", SET_MESSAGE), ==, 0);
   g_assert_true (purple_account_is_connected (acc));
   /* Reading presence needs no write permission. */
   wait_status (acc, BOB, "busy", "In a meeting");
+}
+
+/* A status with a message, Presence.ReadWrite withheld: both requests refused, one note. */
+static void
+test_no_presence_readwrite_message (void)
+{
+  static const char *const people[] = { BOB, NULL };
+  FakeGraph *fg = tenant_with (people);
+  PurpleAccount *acc;
+
+  fake_graph_withhold_scope (fg, "Presence.ReadWrite");
+  acc = new_account (fg, 1);
+  tb_account_connect (acc);
+  tb_wait_connected (acc);
+
+  purple_account_set_status (acc, "busy", TRUE, "message", "Working from home", NULL);
+  tb_wait_event (TB_EV_NOTIFY, "Your status was not changed in Teams");
+  sc_wait_requests (fg, "POST", SET_MESSAGE, 1);
+  g_assert_null (fake_graph_status_message (fg, ME));
+
+  /* A new message later: kept in the client, no request, no second note. */
+  purple_account_set_status (acc, "away", TRUE, "message", "Lunch", NULL);
+  sc_wait_more_requests (fg, "POST", PRESENCES, 2);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", SET_MESSAGE), ==, 1);
+  g_assert_cmpuint (fake_graph_count (fg, "POST", SET_PREFERRED), ==, 1);
+  g_assert_cmpuint (tb_events_count (TB_EV_NOTIFY, "Your status was not changed"), ==, 1);
+  g_assert_true (purple_account_is_connected (acc));
 }
 
 static void
@@ -346,7 +432,9 @@ main (int argc, char **argv)
   tb_add ("/presence/700-buddies-in-2-calls", test_700_buddies_in_2_calls);
   tb_add ("/presence/changes-within-interval", test_changes_within_interval);
   tb_add ("/presence/own-status", test_own_status);
+  tb_add ("/presence/own-status-message", test_own_status_message);
   tb_add ("/presence/no-presence-readwrite", test_no_presence_readwrite);
+  tb_add ("/presence/no-presence-readwrite-message", test_no_presence_readwrite_message);
   tb_add ("/presence/no-presence-read", test_no_presence_read);
   tb_add ("/presence/only-buddies-polled", test_only_buddies_polled);
   tb_add ("/presence/close-in-flight", test_close_in_flight);
