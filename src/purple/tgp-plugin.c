@@ -44,7 +44,8 @@ tgp_status_types (PurpleAccount *account)
   GList *types = NULL;
 
   /* Graph availability: Available, Away/BeRightBack, Busy, DoNotDisturb, Offline; the activity
-   * ("In a meeting") is the "message" attribute (tgp-presence.c). */
+   * and the Teams status message ("In a meeting · Working from home") are the "message"
+   * attribute (tgp-presence.c). */
 #define WITH_MESSAGE "message", "Message", purple_value_new (PURPLE_TYPE_STRING), NULL
   types = g_list_append (types, purple_status_type_new_with_attrs (PURPLE_STATUS_AVAILABLE, "available",
                                                                    NULL, TRUE, TRUE, FALSE, WITH_MESSAGE));
