@@ -465,6 +465,8 @@ def presence(tap, dl, irc, fg, bob):
                      if m and m["cmd"] == "301" and "In a call" in m["text"]), None)
         if away is None and end is not None:
             irc.pump(1.0)
+    if away:
+        tap.diag("WHOIS %s: %s" % (bob, away["line"]))
     tap.ok(away and "Busy" in away["text"],
            "bob's Teams presence (Busy, In a call) reaches bitlbee: WHOIS %s answers 301 "
            "with it" % bob, irc.tail(at))
