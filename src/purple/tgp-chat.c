@@ -505,7 +505,7 @@ tgp_chat_deliver (TgpAccount *ta, const TgChat *chat, TgMessage *msg, TgSyncMess
             purple_conv_chat_set_topic (cc, msg->event->initiator.display_name,
                                         msg->event->chat_display_name);
         }
-      purple_conversation_write (conv, NULL, html, pflags, when);
+      tgp_conv_write_html (conv, pflags, html, when);
       return;
     }
 

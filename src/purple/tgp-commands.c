@@ -126,7 +126,7 @@ history_write (TgpAccount *ta, PurpleConversation *conv, const TgChat *chat, TgM
   tgp_recent_note (ta, msg);
   if (flags & PURPLE_MESSAGE_SYSTEM)
     {
-      purple_conversation_write (conv, NULL, html, flags, when);
+      tgp_conv_write_html (conv, flags, html, when);
       return;
     }
   if (flags & PURPLE_MESSAGE_SEND)
@@ -157,14 +157,13 @@ history_show (History *h, PurpleConversation *conv)
 
   if (h->count == 0)
     {
-      purple_conversation_write (conv, NULL, "No messages in this chat yet.",
-                                 PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
+      tgp_conv_write_html (conv, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+                           "No messages in this chat yet.", time (NULL));
       return;
     }
   head = g_strdup_printf ("Last %u message%s:", MIN (h->count, h->wanted),
                           MIN (h->count, h->wanted) == 1 ? "" : "s");
-  purple_conversation_write (conv, NULL, head, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
-                             time (NULL));
+  tgp_conv_write_html (conv, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, head, time (NULL));
   /* Pages are newest first, each oldest first: walk them backwards. */
   for (guint p = h->pages->len; p > 0; p--)
     {
@@ -180,8 +179,8 @@ history_show (History *h, PurpleConversation *conv)
           history_write (ta, conv, chat, g_ptr_array_index (page, i));
         }
     }
-  purple_conversation_write (conv, NULL, "End of history.",
-                             PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time (NULL));
+  tgp_conv_write_html (conv, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, "End of history.",
+                       time (NULL));
 }
 
 static void on_history_page (GObject *source, GAsyncResult *result, gpointer data);

@@ -6,6 +6,11 @@
 
 G_BEGIN_DECLS
 
+/* `html` written at `when` with `flags` and no sender. Every line of ours goes through here: a
+ * UI that never shows purple_conversation_write (bitlbee) gets it through the IM's or chat's
+ * own writer, with a sender it can show. */
+void tgp_conv_write_html (PurpleConversation *conv, PurpleMessageFlags flags, const char *html,
+                          time_t when);
 /* `text` (plain, may hold markup characters) written now with `flags`. */
 void tgp_conv_write_plain (PurpleConversation *conv, PurpleMessageFlags flags, const char *text);
 /* The same for several lines: each '\n' becomes a line break. */

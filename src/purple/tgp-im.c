@@ -175,8 +175,7 @@ write_error (TgpAccount *ta, const char *who, const char *text, const GError *er
   line = g_strdup_printf ("Your message to %s was not sent: %s.<br>Not sent: %s", esc_who,
                           reason, text);
   purple_debug_info (DBG, "IM to %s not sent: %s\n", who, error->message);
-  purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_ERROR | PURPLE_MESSAGE_NO_LOG,
-                             time (NULL));
+  tgp_conv_write_html (conv, PURPLE_MESSAGE_ERROR | PURPLE_MESSAGE_NO_LOG, line, time (NULL));
 }
 
 /* ------------------------------------------------------------------------------------------ */

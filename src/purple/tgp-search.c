@@ -167,8 +167,7 @@ show_page (PurpleConversation *conv, SearchState *st, const TgSearchPage *page)
     {
       g_autofree char *line = hit_line (g_ptr_array_index (fresh, i));
 
-      purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
-                                 time (NULL));
+      tgp_conv_write_html (conv, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, line, time (NULL));
     }
   st->shown += fresh->len;
   tgp_conv_feedback (conv, FALSE, page->more ? "Type /search more for more results."

@@ -1,4 +1,5 @@
 /* tgp-sync — the sync engine inside a purple account (see tgp-sync.h). */
+#include "purple/tgp-conv.h"
 #include "purple/tgp-sync.h"
 
 #include <stdlib.h>
@@ -191,7 +192,7 @@ on_reactions_changed (TgSync *sync, TgMessage *msg, GPtrArray *added, gpointer u
 
       when = r->created > 0 ? (time_t) (r->created / G_USEC_PER_SEC)
              : msg->last_modified > 0 ? (time_t) (msg->last_modified / G_USEC_PER_SEC) : time (NULL);
-      purple_conversation_write (conv, NULL, line, PURPLE_MESSAGE_SYSTEM, when);
+      tgp_conv_write_html (conv, PURPLE_MESSAGE_SYSTEM, line, when);
     }
 }
 

@@ -5,9 +5,12 @@ bitlbee runs in inetd mode with its stdin/stdout on one end of a socketpair; thi
 on the other end, as a user would: it adds the account, signs in with the device code, receives
 an IM from bob and replies, joins the group chat "Release planning", sees its topic, talks there,
 hears carol, changes the topic (IRC TOPIC → the prpl's set_chat_topic) and runs a slash
-command (/history in bob's query). What the plugin sent is checked in the emulator's
-request log. Prints TAP; skipped only when bitlbee is not installed.
+command (/history in bob's query). Then what such a user does most with the later features:
+/members typed as a message in #release (its lines arrive in the channel), a mention typed in
+IRC, /pin and /react on bob's last message in the query, and bob's Teams presence seen through
+WHOIS (bitlbee's away reply). What the plugin sent is checked in the emulator's request log. Prints TAP; skipped only when bitlbee is not installed.
 """
+import json
 import os
 import re
 import select
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 
 sys.dont_write_bytecode = True
@@ -133,7 +137,7 @@ def main():
         Tap.skip_all("bitlbee not installed (%s)" % BITLBEE)
     plugin = os.path.join(build_dir(), "libteams-graph.so")
 
-    tap = Tap(14)
+    tap = Tap(19)
     tmp = tempfile.mkdtemp(prefix="tg-bitlbee.")
     fg = None
     bee = None
@@ -174,7 +178,7 @@ def main():
         theirs.close()
         bee_err.close()
         irc = Irc(ours)
-        dl = Deadline(total=80, per_wait=20)
+        dl = Deadline(total=160, per_wait=20)
 
         irc.send("NICK " + NICK)
         irc.send("USER %s 0 * :Real-client test" % NICK)
@@ -201,15 +205,17 @@ def main():
         irc.root("account teams-graph set graph_url " + fg.graph_url)
         irc.root("account teams-graph set login_url " + fg.login_url)
         irc.root("account teams-graph set poll_interval 1")
+        irc.root("account teams-graph set presence_interval 1")
         irc.root("set handle_unknown add_private")
         got = []
         for key, val in (("graph_url", fg.graph_url), ("login_url", fg.login_url),
-                         ("poll_interval", "1"), ("handle_unknown", "add_private")):
+                         ("poll_interval", "1"), ("presence_interval", "1"),
+                         ("handle_unknown", "add_private")):
             m = irc.expect(lambda m, k=key, v=val: from_root(m) and
                            m["text"].startswith(k) and v in m["text"], dl.next(5), at)
             got.append(bool(m))
-        tap.ok(all(got), "graph_url, login_url, poll_interval (an integer) and "
-               "handle_unknown are set", irc.tail(at))
+        tap.ok(all(got), "graph_url, login_url, poll_interval, presence_interval (integers) "
+               "and handle_unknown are set", irc.tail(at))
 
         # 3. Sign-in: the device code and the URL to enter it at reach &bitlbee.
         at = irc.mark()
@@ -230,7 +236,10 @@ def main():
             tap.finish("not signed in")
             return
 
-        messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP)
+        bob = messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP)
+        channel_commands(tap, dl, irc, fg, GROUP)
+        message_operations(tap, dl, irc, fg, ONE_ON_ONE, bob)
+        presence(tap, dl, irc, fg, bob)
 
         # The end: bitlbee is still alive and talking.
         at = irc.mark()
@@ -351,6 +360,116 @@ def messaging(tap, dl, irc, fg, ONE_ON_ONE, GROUP):
                        "Are the release notes ready?" in m["text"], dl.next(5), at)
     tap.ok(fetched and shown, "/history 10 in bob's query fetches $top=10 and shows the history",
            irc.tail(at))
+    return bob or "bob"
+
+
+def channel_lines(irc, channel, start):
+    """The texts said in `channel` from line `start` on."""
+    return [m["text"] for m in map(parse, irc.lines[start:])
+            if m and m["cmd"] in ("PRIVMSG", "NOTICE") and m["params"][0] == channel]
+
+
+def logged_since(fg, before, method, path):
+    """The requests with this method and path logged after the first `before` entries."""
+    return [e for e in fg.log()[before:] if e.get("method") == method and
+            urllib.parse.unquote(e.get("path") or "") == urllib.parse.unquote(path)]
+
+
+def channel_commands(tap, dl, irc, fg, GROUP):
+    """Tests 14-15: a command and a mention typed as messages in #release."""
+    # 14. "/members" said in #release runs in the plugin (bitlbee hands a channel's message to
+    #     the prpl as text; tgp-chat runs it as a command): GET /chats/{id}/members, and the
+    #     list arrives in #release (bitlbee shows our lines from a "Teams" nick), nothing is
+    #     posted.
+    at = irc.mark()
+    before = len(fg.log())
+    irc.say("#release", "/members")
+    fetched = wait_until(lambda: logged_since(fg, before, "GET", "/v1.0/chats/%s/members"
+                                              % GROUP), dl.next(), 0.25)
+    irc.expect(lambda m: m["cmd"] == "PRIVMSG" and m["params"][0] == "#release" and
+               "Carol Cooper" in m["text"], dl.next(10), at)
+    lines = channel_lines(irc, "#release", at)
+    listed = any(re.search(r"\b3 members\b", t) for t in lines) and \
+        any(re.search(r"Carol Cooper \(carol@contoso\.com\) — (owner|member|guest)", t)
+            for t in lines) and \
+        any("Bob Baker" in t for t in lines)
+    posted = logged_since(fg, before, "POST", "/v1.0/chats/%s/messages" % GROUP)
+    tap.ok(fetched and listed and not posted,
+           "/members typed in #release lists the 3 members there (GET /chats/<group>/members, "
+           "nothing posted)", "posted: %r\n%s" % (posted, irc.tail(at)))
+
+    # 15. A mention typed in IRC is posted as a Teams mention of bob.
+    token = uuid.uuid4().hex[:8]
+    irc.say("#release", "@bob@contoso.com please review %s" % token)
+    e = fg.wait_request("POST", "/v1.0/chats/%s/messages" % GROUP, token, dl.next())
+    mentions = []
+    content = ""
+    if e:
+        try:
+            body = json.loads(e.get("body") or "{}")
+        except ValueError:
+            body = {}
+        mentions = body.get("mentions") or []
+        content = (body.get("body") or {}).get("content") or ""
+    bob_mentioned = [mt for mt in mentions if "Bob Baker" in json.dumps(mt)]
+    tap.ok(bob_mentioned and re.search(r'<at id="?%s"?' % bob_mentioned[0].get("id"), content),
+           "\"@bob@contoso.com please review …\" in #release is POSTed with a mentions[] entry "
+           "for Bob Baker and its <at> tag", e)
+
+
+def message_operations(tap, dl, irc, fg, ONE_ON_ONE, bob):
+    """Tests 16-17: /pin and /react on bob's last message, typed in bob's query."""
+    token = uuid.uuid4().hex[:8]
+    at = irc.mark()
+    injected = fg.inject(ONE_ON_ONE, "bob@contoso.com", "<p>Release candidate %s tagged</p>"
+                         % token) or {}
+    mid = injected.get("id")
+    irc.expect(lambda m: m["cmd"] == "PRIVMSG" and token in m["text"], dl.next(), at)
+
+    # 16. /pin pins it: POST /chats/{id}/pinnedMessages binding that message; "Pinned: …".
+    at = irc.mark()
+    irc.say(bob, "/pin")
+    e = fg.wait_request("POST", "/v1.0/chats/%s/pinnedMessages" % ONE_ON_ONE,
+                        "/messages/%s" % mid, dl.next())
+    told = irc.expect(lambda m: m["cmd"] in ("PRIVMSG", "NOTICE") and "Pinned" in m["text"]
+                      and token in m["text"], dl.next(10), at)
+    tap.ok(mid and e and e.get("status") in (200, 201, 204) and told,
+           "/pin in bob's query POSTs /chats/<chat>/pinnedMessages binding his last message, "
+           "and says \"Pinned: …\"", "%r\n%s" % (e, irc.tail(at)))
+
+    # 17. /react 👍 reacts to it: POST /chats/{id}/messages/{mid}/setReaction.
+    at = irc.mark()
+    irc.say(bob, "/react \U0001F44D")
+    e = fg.wait_request("POST", "/v1.0/chats/%s/messages/%s/setReaction" % (ONE_ON_ONE, mid),
+                        "\U0001F44D", dl.next())
+    told = irc.expect(lambda m: m["cmd"] in ("PRIVMSG", "NOTICE") and m["text"].startswith(
+        "You reacted") and token in m["text"], dl.next(10), at)
+    tap.ok(mid and e and told,
+           "/react \U0001F44D in bob's query POSTs …/messages/<his last>/setReaction "
+           "{reactionType: \U0001F44D} and says \"You reacted …\"", "%r\n%s" % (e, irc.tail(at)))
+
+
+def presence(tap, dl, irc, fg, bob):
+    """Test 18: bob turns Busy, In a call in Teams; bitlbee marks him away, and WHOIS gives
+    the status and activity as his away message (RPL_AWAY, 301)."""
+    fg.control("presence", {"user": "bob@contoso.com", "availability": "Busy",
+                            "activity": "InACall"})
+    until = dl.next(30)
+    away = None
+    at = irc.mark()
+    while away is None and time.monotonic() < until:
+        mark = irc.mark()
+        irc.send("WHOIS " + bob)
+        end = irc.expect(lambda m: m["cmd"] == "318", time.monotonic() + 5, mark)
+        away = next((m for m in map(parse, irc.lines[mark:])
+                     if m and m["cmd"] == "301" and "In a call" in m["text"]), None)
+        if away is None and end is not None:
+            irc.pump(1.0)
+    if away:
+        tap.diag("WHOIS %s: %s" % (bob, away["line"]))
+    tap.ok(away and "Busy" in away["text"],
+           "bob's Teams presence (Busy, In a call) reaches bitlbee: WHOIS %s answers 301 "
+           "with it" % bob, irc.tail(at))
 
 
 if __name__ == "__main__":

@@ -5,10 +5,14 @@ A throwaway HOME holds the plugin in ~/.purple/plugins, an auto-login account po
 emulator and prefs turning on plain-text logs. Finch signs in with the device code (the dialog
 shows the code), an IM injected from bob lands in Finch's own text log, the conversation window
 is focused with M-<n> (n read off Finch's task bar) and a reply typed there is POSTed to the
-one-on-one chat. Prints TAP; skipped only when finch or tmux are missing.
+one-on-one chat. Then bob turns Busy in Teams and Finch's system log records his status
+change (libpurple logs buddy status changes there with log_system on), and /pinned typed in
+the conversation lists a message bob pinned (GET …/pinnedMessages; command output is not logged
+by design, so it is read off the conversation window with capture-pane). Prints TAP; skipped
+only when finch or tmux are missing.
 """
-import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +49,7 @@ def write_profile(home, fg, plugin):
    <setting name='graph_url' type='string'>%s</setting>
    <setting name='login_url' type='string'>%s</setting>
    <setting name='poll_interval' type='int'>1</setting>
+   <setting name='presence_interval' type='int'>1</setting>
   </settings>
   <settings ui='gnt-purple'>
    <setting name='auto-login' type='bool'>1</setting>
@@ -59,7 +64,7 @@ def write_profile(home, fg, plugin):
   <pref name='logging'>
    <pref name='log_ims' type='bool' value='1'/>
    <pref name='log_chats' type='bool' value='1'/>
-   <pref name='log_system' type='bool' value='0'/>
+   <pref name='log_system' type='bool' value='1'/>
    <pref name='format' type='string' value='txt'/>
   </pref>
  </pref>
@@ -104,14 +109,22 @@ def taskbar(screen):
     return [t.strip() for t in lines[-1].split("│")]
 
 
-def log_texts(home):
+def log_texts(home, system=False):
+    """(path, text) of Finch's text logs: the conversations', or (system) the account's system
+    log (logs/<protocol>/<account>/.system/, which a glob's ** does not enter)."""
     out = []
-    for p in glob.glob(os.path.join(home, ".purple", "logs", "**", "*.txt"), recursive=True):
-        try:
-            with open(p, errors="replace") as f:
-                out.append((p, f.read()))
-        except OSError:
-            pass
+    for top, dirs, files in os.walk(os.path.join(home, ".purple", "logs")):
+        if (os.path.basename(top) == ".system") != system:
+            continue
+        for name in files:
+            if not name.endswith(".txt"):
+                continue
+            p = os.path.join(top, name)
+            try:
+                with open(p, errors="replace") as f:
+                    out.append((p, f.read()))
+            except OSError:
+                pass
     return out
 
 
@@ -119,7 +132,7 @@ def main():
     missing = [b for b in ("finch", "tmux") if shutil.which(b) is None]
     if missing:
         Tap.skip_all("%s not installed" % " and ".join(missing))
-    tap = Tap(7)
+    tap = Tap(9)
     try:
         plugin, note = plugin_for(client_can_preload_asan=False)
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
@@ -145,7 +158,7 @@ def main():
             tap.finish("tenant incomplete")
             return
         write_profile(home, fg, plugin)
-        dl = Deadline(total=90, per_wait=20)
+        dl = Deadline(total=150, per_wait=20)
 
         cmd = ("env -i HOME=%s TERM=screen-256color LANG=C.UTF-8 PATH=/usr/bin:/bin "
                "GIO_USE_PROXY_RESOLVER=dummy finch" % home)
@@ -180,6 +193,7 @@ def main():
         tap.ok(ok, "Finch signs in (token issued, GET /me answered, the dialog closes)",
                tmux.screen())
         messaging(tap, dl, fg, tmux, home, ONE_ON_ONE)
+        presence_and_command(tap, dl, fg, tmux, home, ONE_ON_ONE)
 
         # The end: Finch is still running.
         tap.ok(tmux.alive() and pid_alive(finch_pid),
@@ -243,6 +257,41 @@ def messaging(tap, dl, fg, tmux, home, chat):
     logged = wait_until(lambda: [p for p, t in log_texts(home) if token in t], dl.next(5))
     tap.ok(logged, "the reply is in Finch's log too")
     return True
+
+
+def presence_and_command(tap, dl, fg, tmux, home, chat):
+    """Tests 7-8: bob's presence in Finch's system log, /pinned in the conversation window."""
+    # 7. Bob turns Busy (in a call) in Teams: libpurple logs his status change in the account's
+    #    system log ("Bob Baker (bob@contoso.com) changed status from Available to Busy").
+    fg.control("presence", {"user": "bob@contoso.com", "availability": "Busy",
+                            "activity": "InACall"})
+    change = re.compile(r"bob@contoso\.com\).*(changed status from \S+ to Busy|is now Busy)")
+    logged = wait_until(lambda: [p for p, t in log_texts(home, system=True)
+                                 if change.search(t)], dl.next(30))
+    tap.ok(logged, "bob's Teams presence (Busy) reaches Finch: its system log records the "
+           "status change", "system logs: %s" % "\n".join(
+               "%s:\n%s" % (os.path.relpath(p, home), t[-600:])
+               for p, t in log_texts(home, system=True)))
+
+    # 8. Bob pins a message; "/pinned" typed in the conversation window (focused in test 5)
+    #    fetches the pins and lists that message, with its author, in the window.
+    token = uuid.uuid4().hex[:8]
+    injected = fg.inject(chat, "bob@contoso.com", "<p>Rollout plan %s</p>" % token) or {}
+    wait_until(lambda: [p for p, t in log_texts(home) if token in t], dl.next())
+    fg.control("pin", {"chat": chat, "id": injected.get("id"), "by": "bob@contoso.com"})
+    before = len(fg.log())
+    tmux.text("/pinned")
+    tmux.keys("Enter")
+    fetched = wait_until(lambda: [
+        e for e in fg.log()[before:] if e.get("method") == "GET" and
+        e.get("path") == "/v1.0/chats/%s/pinnedMessages" % chat], dl.next(), 0.25)
+    listed = wait_until(lambda: re.search(r"Pinned messages \(\d+\):(.|\n)*Bob Baker: "
+                                          r"Rollout plan %s" % token, tmux.screen()),
+                        dl.next(10))
+    posted = fg.find_request("POST", "/v1.0/chats/%s/messages" % chat, "/pinned")
+    tap.ok(fetched and listed and not posted,
+           "/pinned typed in bob's conversation fetches …/pinnedMessages and lists bob's "
+           "pinned message in the window (nothing posted)", tmux.screen())
 
 
 def pid_alive(pid):
