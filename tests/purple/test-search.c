@@ -153,26 +153,36 @@ test_search_no_hits (void)
   g_assert_cmpuint (fake_graph_count (fg, "POST", "/v1.0/search/query"), ==, 1);
 }
 
-/* 14 hits: 10, then /search more for the last 4 (the body's from moves on), then no more. */
-static void
-test_search_more (void)
+/* "Plans" with 14 read messages "report 00" … "report 13" (from Carol and Bob in turn, or all from
+ * Bob), joined; *fg_out gets the emulator. */
+static PurpleConversation *
+join_reports_chat (FakeGraph **fg_out, gboolean alternate_senders)
 {
   FakeGraph *fg = new_tenant ();
   const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
-  PurpleAccount *acc;
   PurpleConversation *conv;
-  TbEvent *ev;
   char text[32];
 
   for (int i = 0; i < 14; i++)
     {
       g_snprintf (text, sizeof text, "report %02d", i);
-      fake_graph_inject_message (fg, plans, i % 2 ? BOB : CAROL, text);
+      fake_graph_inject_message (fg, plans, alternate_senders && i % 2 == 0 ? CAROL : BOB, text);
     }
   fake_graph_mark_read (fg, plans);
-  acc = sc_connect_and_sync (fg, 1);
-  conv = sc_join_and_wait (acc, plans);
+  conv = sc_join_and_wait (sc_connect_and_sync (fg, 1), plans);
   tb_run_for (50);
+  *fg_out = fg;
+  return conv;
+}
+
+/* 14 hits: 10, then /search more for the last 4 (the body's from moves on), then no more. */
+static void
+test_search_more (void)
+{
+  FakeGraph *fg;
+  PurpleConversation *conv = join_reports_chat (&fg, TRUE);
+  TbEvent *ev;
+
   fake_graph_clear_log (fg);
 
   tb_events_mark ();
@@ -206,21 +216,9 @@ test_search_more (void)
 static void
 test_search_more_after_new_hits (void)
 {
-  FakeGraph *fg = new_tenant ();
-  const char *plans = sc_group_chat (fg, "Plans", BOB, CAROL, NULL);
-  PurpleAccount *acc;
-  PurpleConversation *conv;
-  char text[32];
-
-  for (int i = 0; i < 14; i++)
-    {
-      g_snprintf (text, sizeof text, "report %02d", i);
-      fake_graph_inject_message (fg, plans, BOB, text);
-    }
-  fake_graph_mark_read (fg, plans);
-  acc = sc_connect_and_sync (fg, 1);
-  conv = sc_join_and_wait (acc, plans);
-  tb_run_for (50);
+  FakeGraph *fg;
+  PurpleConversation *conv = join_reports_chat (&fg, FALSE);
+  const char *plans = fake_graph_find_chat (fg, "Plans");
   tb_events_mark ();
   sc_run_command (conv, "search report");
   sc_wait_write ("Type /search more for more results.");
